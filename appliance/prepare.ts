@@ -1,0 +1,69 @@
+/**
+ * Bringing the data folder up to date before any process serves: migrate both zones, load the ward's
+ * reference data (numbers, departments, closed days; T1, T7) and, on a new appliance, the demo centre.
+ * Only the supervisor and `sc` call this, so two processes never migrate the same file at once.
+ */
+import { AccountService } from '../apps/accounts/account-service.js';
+import { seedDemoUsers } from '../apps/accounts/demo-seed.js';
+import type { Clock } from '../apps/time/clock.js';
+import { openZone, type Db } from '../db/connection.js';
+import { migrateLatest, zoneOf } from '../db/migrator.js';
+import { ReferenceRepository } from '../db/repositories/reference.js';
+import { UsersRepository } from '../db/repositories/users.js';
+import { WARD_CALENDAR_DAYS } from '../db/seeds/calendar-days.js';
+import { DEPARTMENTS } from '../db/seeds/departments.js';
+import { WARD_NUMBERS } from '../db/seeds/ward-numbers.js';
+import { ZONES, type Zone } from '../db/zones.js';
+import type { Config } from './config.js';
+
+export interface PrepareResult {
+  migrated: Record<Zone, string[]>;
+  demoUsers: string[];
+}
+
+async function migrateZone(dataDir: string, zone: Zone): Promise<{ db: Db; applied: string[] }> {
+  const db = openZone(dataDir, zone);
+  try {
+    const applied = await migrateLatest(db, zone);
+    const actual = await zoneOf(db);
+    if (actual !== zone) throw Object.assign(new Error(`${zone}.sqlite belongs to zone "${actual}", not "${zone}"`), { userFacing: true });
+    return { db, applied };
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+}
+
+/** Reference data the appliance cannot run without; only missing rows are added, edits are kept. */
+export async function seedReference(db: Db, clock: Clock): Promise<void> {
+  const ref = new ReferenceRepository(db);
+  await ref.upsertWardNumbers(WARD_NUMBERS);
+  const have = new Set((await ref.departments({ includeInactive: true })).map((d) => d.id));
+  await ref.upsertDepartments(DEPARTMENTS.filter((d) => !have.has(d.id)));
+  const days = new Set((await ref.calendarDays()).map((d) => `${d.date}/${d.kind}`));
+  for (const d of WARD_CALENDAR_DAYS) if (!days.has(`${d.date}/${d.kind}`)) await ref.putCalendarDay(d, clock.now());
+}
+
+export async function seedDemo(db: Db, config: Config, clock: Clock): Promise<string[]> {
+  const accounts = new AccountService(db, clock, { minPasswordLength: config.auth.minPasswordLength, sipRealm: config.sip.realm });
+  return seedDemoUsers(accounts);
+}
+
+export async function prepareData(config: Config, clock: Clock, options: { demo: 'if-empty' | 'never' } = { demo: 'if-empty' }): Promise<PrepareResult> {
+  const migrated = {} as Record<Zone, string[]>;
+  let demoUsers: string[] = [];
+  for (const zone of ZONES) {
+    const { db, applied } = await migrateZone(config.dataDir, zone);
+    migrated[zone] = applied;
+    try {
+      if (zone === 'internal') {
+        const isNew = (await new UsersRepository(db).list()).length === 0;
+        await seedReference(db, clock);
+        if (isNew && options.demo === 'if-empty') demoUsers = await seedDemo(db, config, clock);
+      }
+    } finally {
+      await db.destroy();
+    }
+  }
+  return { migrated, demoUsers };
+}
