@@ -27,6 +27,10 @@ function source(zone: Zone): Knex.MigrationSource<Migration> {
   };
 }
 
+export function knownMigrations(zone: Zone): string[] {
+  return MIGRATIONS[zone].map((m) => m.name);
+}
+
 /** Bring a zone's database to the newest schema; returns the names applied now. */
 export async function migrateLatest(db: Db, zone: Zone): Promise<string[]> {
   const [, applied] = (await db.migrate.latest({ migrationSource: source(zone) })) as [number, string[]];

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/**
+ * `sc`, the administrator's command line (issue 2 item 9). Every command works on the data folder of the
+ * same config the appliance uses (SC_CONFIG, SC_DATA_DIR, SC_CLOCK); errors a person can fix print one
+ * line and exit 2, leaving the data as it was.
+ */
+import { parseArgs } from 'node:util';
+import { AccountService, ValidationError } from '../apps/accounts/account-service.js';
+import { WardCalendar } from '../apps/calendar/ward-calendar.js';
+import { openZone, type Db } from '../db/connection.js';
+import { backupZone, restoreZone } from '../db/backup.js';
+import { pendingMigrations } from '../db/migrator.js';
+import { ReferenceRepository } from '../db/repositories/reference.js';
+import { isZone, type Zone } from '../db/zones.js';
+import { calendarCommand } from './cli/calendar-command.js';
+import { readSecret } from './cli/read-secret.js';
+import { userCommand } from './cli/user-command.js';
+import { prepareData, seedDemo } from './prepare.js';
+import { fatal, loadRuntime, type Runtime } from './runtime.js';
+
+const USAGE = `sc — Setagaya Call appliance administration
+  sc migrate                          migrate both zones and load the ward's reference data
+  sc seed --demo                      add the demo centre's accounts (README, Demo accounts)
+  sc user add|passwd|disable|enable|list ...
+  sc backup FILE [--zone internal|public]
+  sc restore FILE [--zone internal|public]   (the appliance must be stopped)
+  sc calendar now [--department ID]
+  sc calendar check DATE-TIME [--department ID]   (DATE-TIME without offset is JST)`;
+
+const out = (line: string) => void process.stdout.write(line + '\n');
+
+class UsageError extends Error {
+  readonly userFacing = true;
+}
+
+/** Open the migrated internal zone; commands other than migrate/restore must not change the schema. */
+async function internalDb(rt: Runtime): Promise<Db> {
+  const db = openZone(rt.config.dataDir, 'internal');
+  const pending = await pendingMigrations(db, 'internal');
+  if (pending.length) {
+    await db.destroy();
+    throw new UsageError(`the internal database is not migrated (${pending.join(', ')}); run \`sc migrate\` first`);
+  }
+  return db;
+}
+
+function zoneOption(args: string[]): { file: string; zone?: Zone } {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { zone: { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError(USAGE);
+  if (values.zone !== undefined && !isZone(values.zone)) throw new UsageError(`--zone: must be internal or public, not "${values.zone}"`);
+  return { file: positionals[0]!, zone: values.zone as Zone | undefined };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === 'help' || command === '--help') {
+    out(USAGE);
+    return command ? 0 : 2;
+  }
+  const rt = loadRuntime('sc');
+  const accountsOf = (db: Db) => new AccountService(db, rt.clock, { minPasswordLength: rt.config.auth.minPasswordLength, sipRealm: rt.config.sip.realm });
+  switch (command) {
+    case 'migrate': {
+      const r = await prepareData(rt.config, rt.clock, { demo: 'never' });
+      for (const [zone, applied] of Object.entries(r.migrated)) out(`${zone}: ${applied.length ? 'applied ' + applied.join(', ') : 'up to date'}`);
+      return 0;
+    }
+    case 'seed': {
+      const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
+      if (!values.demo) throw new UsageError('usage: sc seed --demo');
+      await prepareData(rt.config, rt.clock, { demo: 'never' });
+      const db = openZone(rt.config.dataDir, 'internal');
+      try {
+        const created = await seedDemo(db, rt.config, rt.clock);
+        out(created.length ? `demo accounts added: ${created.join(', ')}` : 'demo accounts already present');
+      } finally {
+        await db.destroy();
+      }
+      return 0;
+    }
+    case 'user': {
+      const db = await internalDb(rt);
+      try {
+        return await userCommand(args, { accounts: accountsOf(db), out, secret: (label) => readSecret(label) });
+      } finally {
+        await db.destroy();
+      }
+    }
+    case 'backup': {
+      const { file, zone } = zoneOption(args);
+      const r = await backupZone(rt.config.dataDir, zone ?? 'internal', file);
+      out(`backed up ${r.zone}: ${r.pages} pages, ${r.bytes} bytes in ${r.ms} ms -> ${r.file}`);
+      return 0;
+    }
+    case 'restore': {
+      const { file, zone } = zoneOption(args);
+      const r = await restoreZone(rt.config.dataDir, file, { zone, now: rt.clock.now() });
+      out(`restored ${r.zone} from ${file} into ${r.replaced}`);
+      if (r.keptAs) out(`the replaced file is kept as ${r.keptAs}`);
+      if (r.migrated.length) out(`migrated: ${r.migrated.join(', ')}`);
+      return 0;
+    }
+    case 'calendar': {
+      const db = await internalDb(rt);
+      try {
+        const ref = new ReferenceRepository(db);
+        const calendar = new WardCalendar(await ref.calendarDays());
+        return await calendarCommand(args, { calendar, departments: await ref.departments(), clock: rt.clock, out });
+      } finally {
+        await db.destroy();
+      }
+    }
+    default:
+      throw new UsageError(`unknown command: ${command}\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof ValidationError) fatal('sc', Object.assign(new Error(`${e.field}: ${e.message}`), { userFacing: true }));
+    if ((e as NodeJS.ErrnoException)?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as NodeJS.ErrnoException)?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      fatal('sc', Object.assign(new Error((e as Error).message), { userFacing: true }));
+    }
+    fatal('sc', e);
+  },
+);
