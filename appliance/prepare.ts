@@ -24,10 +24,9 @@ export interface PrepareResult {
 async function migrateZone(dataDir: string, zone: Zone): Promise<{ db: Db; applied: string[] }> {
   const db = openZone(dataDir, zone);
   try {
-    const applied = await migrateLatest(db, zone);
     const actual = await zoneOf(db);
-    if (actual !== zone) throw Object.assign(new Error(`${zone}.sqlite belongs to zone "${actual}", not "${zone}"`), { userFacing: true });
-    return { db, applied };
+    if (actual !== null && actual !== zone) throw Object.assign(new Error(`${zone}.sqlite belongs to zone "${actual}", not "${zone}"`), { userFacing: true });
+    return { db, applied: await migrateLatest(db, zone) };
   } catch (e) {
     await db.destroy();
     throw e;

@@ -19,7 +19,8 @@ const MIGRATIONS: Record<Zone, Migration[]> = {
   public: [public0001],
 };
 
-function source(zone: Zone): Knex.MigrationSource<Migration> {
+/** The zone's migrations for knex's migrator (latest, rollback, list). */
+export function migrationSource(zone: Zone): Knex.MigrationSource<Migration> {
   return {
     getMigrations: async () => MIGRATIONS[zone],
     getMigrationName: (m) => m.name,
@@ -33,13 +34,13 @@ export function knownMigrations(zone: Zone): string[] {
 
 /** Bring a zone's database to the newest schema; returns the names applied now. */
 export async function migrateLatest(db: Db, zone: Zone): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource: source(zone) })) as [number, string[]];
+  const [, applied] = (await db.migrate.latest({ migrationSource: migrationSource(zone) })) as [number, string[]];
   return applied;
 }
 
 /** Names of migrations the database still lacks (empty when current). */
 export async function pendingMigrations(db: Db, zone: Zone): Promise<string[]> {
-  const [, pending] = (await db.migrate.list({ migrationSource: source(zone) })) as [unknown, Migration[]];
+  const [, pending] = (await db.migrate.list({ migrationSource: migrationSource(zone) })) as [unknown, Migration[]];
   return pending.map((m) => m.name);
 }
 

@@ -44,21 +44,28 @@ export class SessionsRepository {
     return trx('sessions').where({ user_id: userId }).delete();
   }
 
-  async deleteExpired(now: Date): Promise<number> {
-    return this.db('sessions').where('expires_at', '<=', now.toISOString()).delete();
+  /** Delete sessions past their absolute expiry or idle since `idleBefore`; returns how many. */
+  async deleteExpired(now: Date, idleBefore: Date): Promise<number> {
+    return this.db('sessions').where('expires_at', '<=', now.toISOString()).orWhere('last_seen_at', '<=', idleBefore.toISOString()).delete();
   }
 
   async recordAttempt(a: { username: string; ip: string; ok: boolean }, now: Date): Promise<void> {
     await this.db('login_attempts').insert({ ...a, at: now.toISOString() });
   }
 
-  /** Failed attempts since `since` for a user name, or from an address, after the last success of it. */
+  /**
+   * Failed attempts after `since` for a user name, or from an address. A user name's count starts over
+   * after its last success (the owner got in); an address's does not, so an attacker holding one valid
+   * account cannot reset the limit of the address it guesses other accounts from.
+   */
   async failuresSince(key: { username: string } | { ip: string }, since: Date): Promise<{ count: number; last: string | null }> {
-    const col = 'username' in key ? 'username' : 'ip';
-    const val = 'username' in key ? key.username : key.ip;
-    const lastOk = await this.db('login_attempts').where({ [col]: val, ok: true }).max('at as at').first();
-    const from = [since.toISOString(), (lastOk?.at as string | null) ?? ''].sort().at(-1)!;
-    const r = await this.db('login_attempts').where({ [col]: val, ok: false }).where('at', '>', from).count('* as n').max('at as last').first();
+    let from = since.toISOString();
+    if ('username' in key) {
+      const lastOk = await this.db('login_attempts').where({ username: key.username, ok: true }).max('at as at').first();
+      const okAt = (lastOk?.at as string | null) ?? '';
+      if (okAt > from) from = okAt;
+    }
+    const r = await this.db('login_attempts').where(key).where({ ok: false }).where('at', '>', from).count('* as n').max('at as last').first();
     return { count: Number(r?.n ?? 0), last: (r?.last as string | null) ?? null };
   }
 
