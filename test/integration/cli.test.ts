@@ -1,0 +1,112 @@
+/** `sc`, run as a real process on a real data folder, as an administrator would (issue 2 item 9). */
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { openZone } from '../../db/connection.js';
+import { tempDataDir } from '../helpers/data.js';
+
+const cli = new URL('../../appliance/cli.js', import.meta.url).pathname;
+
+function sc(dataDir: string, args: string[], input = '', env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', env: { ...process.env, SC_DATA_DIR: dataDir, SC_CONFIG: '', SC_CLOCK: '', ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function query<T>(dataDir: string, fn: (db: ReturnType<typeof openZone>) => Promise<T>): Promise<T> {
+  const db = openZone(dataDir, 'internal');
+  try {
+    return await fn(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+t.test('migrate, seed, and manage users from the shell', async (t) => {
+  const dir = tempDataDir(t);
+  const notReady = sc(dir, ['user', 'list']);
+  t.equal(notReady.code, 2);
+  t.match(notReady.err, /not migrated .*run `sc migrate` first/);
+
+  const m = sc(dir, ['migrate']);
+  t.equal(m.code, 0, m.err);
+  t.match(m.out, /internal: applied 0001_foundation/);
+  t.match(sc(dir, ['migrate']).out, /internal: up to date/, 'migrate is idempotent');
+  t.equal(await query(dir, async (db) => Number((await db('users').count('* as n').first())?.n)), 0, 'migrate alone seeds no demo users');
+
+  const add = sc(dir, ['user', 'add', 'suzuki', '--display-name', '鈴木 一郎', '--role', 'ward_staff', '--department', 'hoiku'], 'a-long-password\n');
+  t.equal(add.code, 0, add.err);
+  t.match(add.out, /created user suzuki/);
+  const bad = sc(dir, ['user', 'add', 'tanaka', '--display-name', '田中', '--role', 'ward_staff'], 'a-long-password\n');
+  t.equal(bad.code, 2);
+  t.match(bad.err, /^sc: departmentId: 区職員には所属部署が必要です/);
+  const short = sc(dir, ['user', 'add', 'tanaka', '--display-name', '田中', '--role', 'operator'], 'short\n');
+  t.equal(short.code, 2);
+  t.match(short.err, /password: パスワードは10文字以上/);
+  t.same(await query(dir, (db) => db('users').pluck('username')), ['suzuki'], 'refused commands wrote nothing');
+
+  t.equal(sc(dir, ['user', 'passwd', 'suzuki', '--sip'], 'sip-password-1\n').code, 0);
+  t.ok(await query(dir, (db) => db('sip_accounts').where({ sip_user: 'suzuki' }).first()), 'SIP credentials set');
+  t.equal(sc(dir, ['user', 'disable', 'suzuki']).code, 0);
+  t.match(sc(dir, ['user', 'list']).out, /suzuki\t鈴木 一郎\t区職員\thoiku\t無効 disabled/);
+  t.match(sc(dir, ['user', 'disable', 'nobody']).err, /no such user: nobody/);
+  const actors = await query(dir, (db) => db('audit_log').orderBy('id').pluck('action'));
+  t.same(actors, ['user.create', 'user.sip_password', 'user.disable'], 'every change is audited');
+
+  const seed = sc(dir, ['seed', '--demo']);
+  t.equal(seed.code, 0, seed.err);
+  t.match(seed.out, /demo accounts added: admin, manager/);
+  t.match(sc(dir, ['seed', '--demo']).out, /already present/);
+});
+
+t.test('backup and restore through the CLI', async (t) => {
+  const dir = tempDataDir(t);
+  t.equal(sc(dir, ['migrate']).code, 0);
+  const file = join(tempDataDir(t), 'nightly.sqlite');
+  const b = sc(dir, ['backup', file]);
+  t.equal(b.code, 0, b.err);
+  t.match(b.out, /backed up internal: \d+ pages, \d+ bytes in \d+ ms/);
+  t.ok(existsSync(file));
+  const pub = join(tempDataDir(t), 'public.sqlite');
+  t.match(sc(dir, ['backup', pub, '--zone', 'public']).out, /backed up public/);
+  t.match(sc(dir, ['backup', file, '--zone', 'nowhere']).err, /--zone: must be internal or public/);
+
+  t.equal(sc(dir, ['user', 'add', 'later', '--display-name', 'L', '--role', 'operator'], 'a-long-password\n').code, 0);
+  writeFileSync(join(dir, 'supervisor.pid'), String(process.pid));
+  const refused = sc(dir, ['restore', file]);
+  t.equal(refused.code, 2);
+  t.match(refused.err, /the appliance is running/);
+  writeFileSync(join(dir, 'supervisor.pid'), '999999999');
+  const r = sc(dir, ['restore', file]);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /restored internal from .*\nthe replaced file is kept as .*before-restore/);
+  t.same(await query(dir, (db) => db('users').pluck('username')), [], 'the user added after the backup is gone');
+  t.match(sc(dir, ['restore', pub, '--zone', 'internal']).err, /backup of the public zone, not internal/);
+});
+
+t.test('the ward calendar from the shell, on the appliance clock', async (t) => {
+  const dir = tempDataDir(t);
+  t.equal(sc(dir, ['migrate']).code, 0);
+  const check = sc(dir, ['calendar', 'check', '2027-12-29T10:00', '--department', 'kazei']);
+  t.equal(check.code, 0, check.err);
+  t.match(check.out, /2027-12-29/);
+  t.match(check.out, /閉庁日|年末年始/);
+  const now = sc(dir, ['calendar', 'now'], '', { SC_CLOCK: '2027-06-19T10:00:00+09:00' });
+  t.equal(now.code, 0, now.err);
+  t.match(now.out, /2027-06-19 \(土\) 10:0\d:\d\d JST/, 'now is the SC_CLOCK instant');
+  const bad = sc(dir, ['calendar', 'check', 'soon']);
+  t.equal(bad.code, 2);
+  t.match(bad.out, /cannot read the date-time "soon"/);
+  t.match(sc(dir, ['calendar', 'now'], '', { SC_CLOCK: 'yesterday' }).err, /SC_CLOCK: not a date-time/);
+});
+
+t.test('bad configuration stops the CLI with the key named', async (t) => {
+  const dir = tempDataDir(t);
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(cfg, 'console:\n  prot: 8080\n');
+  const r = sc(join(dir, 'data'), ['migrate'], '', { SC_CONFIG: cfg });
+  t.equal(r.code, 2);
+  t.match(r.err, /console\.prot: unknown key/);
+  t.notOk(existsSync(join(dir, 'data')), 'no data folder was made');
+  t.match(sc(dir, ['frobnicate']).err, /unknown command: frobnicate/);
+});
