@@ -9,7 +9,7 @@
  * pass `integrity_check`, belong to the same zone and have no migration this code does not know. The file
  * it replaces is kept beside it, and the appliance must be stopped (its supervisor pid file is checked).
  */
-import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { assertSqliteFile, DatabaseFileError, openDatabase } from './connection.js';
@@ -121,6 +121,7 @@ export async function restoreZone(dataDir: string, file: string, options: { zone
   if (options.zone && options.zone !== zone) throw new DatabaseFileError(`${file}: is a backup of the ${zone} zone, not ${options.zone}`);
   const live = zoneFile(dataDir, zone);
   const incoming = `${live}.restore-tmp`;
+  mkdirSync(dataDir, { recursive: true });
   copyFileSync(file, incoming);
   fsyncFile(incoming);
   let keptAs: string | null = null;

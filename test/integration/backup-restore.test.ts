@@ -44,9 +44,9 @@ t.test('a backup taken under concurrent writes is consistent and restores into a
   const counts: number[] = [];
   for (const r of results) {
     t.equal((await inspectBackup(r.file)).zone, 'internal');
-    const target = tempDataDir(t);
+    const target = join(tempDataDir(t), 'new-appliance');
     const restored = await restoreZone(target, r.file, { now });
-    t.equal(restored.keptAs, null, 'nothing to keep aside in an empty folder');
+    t.equal(restored.keptAs, null, 'a new data folder is made and has nothing to keep aside');
     const state = await auditState(target);
     t.equal(state.broken, null, `backup ${r.file}: the audit hash chain is intact (a consistent snapshot)`);
     t.ok(state.rows > 0 && state.rows <= written, `backup holds ${state.rows} of ${written} rows`);
