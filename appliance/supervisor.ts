@@ -1,0 +1,85 @@
+/**
+ * The appliance supervisor (`npm start`): checks the config, brings the data folder up to date, then runs
+ * each process of the process table as a child, restarts children that die, and stops them all on
+ * SIGINT/SIGTERM. Exit 0 after a requested stop, 2 when something a person must fix stops start-up.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SupervisedChild } from './child-process.js';
+import { stampClock } from './clock-env.js';
+import { waitUntilHealthy } from './health-poll.js';
+import { probeListener } from './listener-check.js';
+import { holdPidFile, refuseIfRunning } from './pid-file.js';
+import { prepareData } from './prepare.js';
+import { httpUrl, PROCESSES } from './process-table.js';
+import { fatal, loadRuntime } from './runtime.js';
+
+const NAME = 'supervisor';
+
+function userFacing(message: string): Error {
+  return Object.assign(new Error(message), { userFacing: true });
+}
+
+async function main(): Promise<void> {
+  // Stamped once, so every child (and every restart) runs on the same SC_CLOCK timeline.
+  const env = stampClock(process.env);
+  const { config, clock, log } = loadRuntime(NAME, env);
+
+  const table = PROCESSES.map((spec) => ({ spec, entry: fileURLToPath(new URL(spec.entry, import.meta.url)) }));
+  const missing = table.filter((p) => !existsSync(p.entry));
+  if (missing.length) throw userFacing(`not built: ${missing.map((p) => p.entry).join(', ')}; run \`npm run build\``);
+  const needsRtpengine = table.filter((p) => p.spec.needsRtpengine);
+  if (needsRtpengine.length) throw userFacing(`${needsRtpengine.map((p) => p.spec.name).join(', ')} need rtpengine, which this supervisor cannot run yet`);
+
+  refuseIfRunning(config.dataDir);
+  for (const { spec } of table) if (spec.web) await probeListener(config[spec.web], spec.web);
+  const releasePidFile = holdPidFile(config.dataDir);
+  process.on('exit', releasePidFile);
+
+  const polling = new AbortController();
+  let stopping = false;
+  const children: SupervisedChild[] = [];
+
+  const stopAll = async (code: number, message?: string) => {
+    if (stopping) {
+      children.forEach((c) => c.kill());
+      return;
+    }
+    stopping = true;
+    polling.abort();
+    await Promise.all(children.map((c) => c.stop()));
+    log.info('stopped', { code });
+    if (message) process.stderr.write(`${NAME}: ${message}\n`);
+    process.exit(code);
+  };
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stopAll(0));
+
+  const prepared = await prepareData(config, clock);
+  for (const [zone, applied] of Object.entries(prepared.migrated)) if (applied.length) log.info('migrated', { zone, applied });
+  if (prepared.demoUsers.length) log.info('demo centre seeded (README, Demo accounts)', { users: prepared.demoUsers.length });
+
+  const childEnv = { ...env, SC_DATA_DIR: config.dataDir };
+  for (const { spec, entry } of table) {
+    children.push(
+      new SupervisedChild({
+        name: spec.name,
+        entry,
+        env: childEnv,
+        policy: config.supervisor,
+        log,
+        onConfigError: (reason) => void stopAll(2, reason.startsWith(`${spec.name}:`) ? reason : `${spec.name}: ${reason}`),
+      }),
+    );
+  }
+  children.forEach((c) => c.start());
+
+  const web = table.flatMap(({ spec }) => (spec.web ? [{ name: spec.name, url: httpUrl(config[spec.web]) }] : []));
+  if (web.length && (await waitUntilHealthy(web.map((w) => w.url), polling.signal))) {
+    const width = Math.max(...web.map((w) => w.name.length));
+    process.stdout.write(`せたがやコール is running (data in ${config.dataDir}):\n`);
+    for (const w of web) process.stdout.write(`  ${w.name.padEnd(width)}  ${w.url}\n`);
+  }
+}
+
+main().catch((e: unknown) => fatal(NAME, e));
