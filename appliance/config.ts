@@ -31,6 +31,8 @@ const schema = z
         port: port.default(8080),
         /** Set when the console is reached over TLS (through the appliance's reverse proxy). */
         secureCookies: z.boolean().default(false),
+        /** Addresses of reverse proxies whose X-Forwarded-For names the real client. */
+        trustedProxies: z.array(address).default([]),
         sessionHours: z.number().positive().max(24).default(12),
         idleMinutes: z.number().int().positive().max(24 * 60).default(60),
       })

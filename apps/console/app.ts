@@ -26,7 +26,7 @@ import { loginRoutes } from './login-routes.js';
 
 /** The parts of the appliance config the console reads (the appliance passes its whole Config). */
 export interface ConsoleSettings {
-  console: { secureCookies: boolean; sessionHours: number; idleMinutes: number };
+  console: { secureCookies: boolean; sessionHours: number; idleMinutes: number; trustedProxies: string[] };
   auth: LoginPolicy & { minPasswordLength: number };
   sip: { realm: string };
 }
@@ -59,6 +59,9 @@ export function createConsoleApp(deps: ConsoleDeps): Express {
   const health = healthReporter('console', clock, { database: databaseCheck(db, 'internal') });
 
   const app = express();
+  // Behind the appliance's TLS proxy the client's address (throttling, audit) comes from X-Forwarded-For,
+  // believed only from the proxies named in the config.
+  app.set('trust proxy', config.console.trustedProxies.length ? config.console.trustedProxies : false);
   app.disable('x-powered-by');
   app.use(securityHeaders);
   // The stylesheet may be cached, unlike the pages (securityHeaders set no-store for everything).

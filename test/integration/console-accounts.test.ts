@@ -241,3 +241,26 @@ t.test('logging out ends the session and is audited', async (t) => {
   t.equal(last.action, 'logout');
   t.equal(last.actor, 'admin');
 });
+
+t.test('the client address comes from X-Forwarded-For only behind a configured proxy', async (t) => {
+  const failedLoginIp = async (trustedProxies: string[]) => {
+    const proxied = createConsoleApp({ db, clock, config: parseConfig({ console: { trustedProxies } }), log: createLogger('console', 'error', () => {}) });
+    const srv = proxied.listen(0, '127.0.0.1');
+    await new Promise((resolve) => srv.once('listening', resolve));
+    try {
+      const c = new Client(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`);
+      const _csrf = await c.csrf('/login');
+      const headers = { 'x-forwarded-for': '203.0.113.7', 'content-type': 'application/x-www-form-urlencoded' };
+      const form = new URLSearchParams({ _csrf, username: 'op01', password: 'wrong-password', next: '/' });
+      const cookie = [...c.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      await fetch(c.base + '/login', { method: 'POST', body: form, redirect: 'manual', headers: { ...headers, cookie } });
+      const [last] = await db('audit_log').where({ action: 'login.fail' }).orderBy('id', 'desc').limit(1);
+      return last.ip as string;
+    } finally {
+      srv.closeAllConnections();
+      srv.close();
+    }
+  };
+  t.match(await failedLoginIp([]), /127\.0\.0\.1$/, 'a forged header is ignored without a trusted proxy');
+  t.equal(await failedLoginIp(['127.0.0.1']), '203.0.113.7', 'the proxy\'s header names the client');
+});
