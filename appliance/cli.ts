@@ -13,6 +13,7 @@ import { pendingMigrations } from '../db/migrator.js';
 import { ReferenceRepository } from '../db/repositories/reference.js';
 import { isZone, type Zone } from '../db/zones.js';
 import { calendarCommand } from './cli/calendar-command.js';
+import { calendarDaysCommand, DAYS_SUBCOMMANDS } from './cli/calendar-days-command.js';
 import { readSecret } from './cli/read-secret.js';
 import { userCommand } from './cli/user-command.js';
 import { prepareData, seedDemo } from './prepare.js';
@@ -25,7 +26,8 @@ const USAGE = `sc — Setagaya Call appliance administration
   sc backup FILE [--zone internal|public]
   sc restore FILE [--zone internal|public]   (the appliance must be stopped)
   sc calendar now [--department ID]
-  sc calendar check DATE-TIME [--department ID]   (DATE-TIME without offset is JST)`;
+  sc calendar check DATE-TIME [--department ID]   (DATE-TIME without offset is JST)
+  sc calendar days [FROM [TO]] | add-day DATE election|closed NAME | remove-day DATE election|closed`;
 
 const out = (line: string) => void process.stdout.write(line + '\n');
 
@@ -103,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
     case 'calendar': {
       const db = await internalDb(rt);
       try {
+        if (DAYS_SUBCOMMANDS.includes(args[0] ?? '')) return await calendarDaysCommand(args, { db, clock: rt.clock, out });
         const ref = new ReferenceRepository(db);
         const calendar = new WardCalendar(await ref.calendarDays());
         return await calendarCommand(args, { calendar, departments: await ref.departments(), clock: rt.clock, out });

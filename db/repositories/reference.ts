@@ -84,16 +84,16 @@ export class ReferenceRepository {
   }
 
   /** Adds the day, or renames it when it is already there; returns true when it was new. */
-  async putCalendarDay(day: CalendarDay, now: Date): Promise<boolean> {
-    const existing = await this.db('calendar_days').where({ date: day.date, kind: day.kind }).first('date');
-    await this.db('calendar_days')
+  async putCalendarDay(day: CalendarDay, now: Date, trx: Db = this.db): Promise<boolean> {
+    const existing = await trx('calendar_days').where({ date: day.date, kind: day.kind }).first('date');
+    await trx('calendar_days')
       .insert({ ...day, created_at: now.toISOString() })
       .onConflict(['date', 'kind'])
       .merge(['name']);
     return !existing;
   }
 
-  async removeCalendarDay(date: string, kind: CalendarDayKind): Promise<boolean> {
-    return (await this.db('calendar_days').where({ date, kind }).delete()) > 0;
+  async removeCalendarDay(date: string, kind: CalendarDayKind, trx: Db = this.db): Promise<boolean> {
+    return (await trx('calendar_days').where({ date, kind }).delete()) > 0;
   }
 }

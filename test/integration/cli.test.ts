@@ -110,3 +110,34 @@ t.test('bad configuration stops the CLI with the key named', async (t) => {
   t.notOk(existsSync(join(dir, 'data')), 'no data folder was made');
   t.match(sc(dir, ['frobnicate']).err, /unknown command: frobnicate/);
 });
+
+t.test('the administrator sets an election day and a closed day; the calendar follows at once', async (t) => {
+  const dir = tempDataDir(t);
+  t.equal(sc(dir, ['migrate']).code, 0);
+  const before = sc(dir, ['calendar', 'check', '2027-07-25T07:00']);
+  t.match(before.out, /無人 \/ closed/, 'a Sunday at 07:00 is closed on a normal day');
+  const add = sc(dir, ['calendar', 'add-day', '2027-07-25', 'election', '参議院議員通常選挙']);
+  t.equal(add.code, 0, add.out);
+  t.match(add.out, /added: 2027-07-25 選挙日/);
+  t.match(sc(dir, ['calendar', 'check', '2027-07-25T07:00']).out, /有人 \/ staffed/, 'open from 06:30 on election day (T2)');
+  t.match(sc(dir, ['calendar', 'check', '2027-07-25T20:00']).out, /無人 \/ closed/, 'closed from 20:00');
+
+  t.equal(sc(dir, ['calendar', 'add-day', '2027-08-13', 'closed', '臨時閉庁日']).code, 0);
+  t.match(sc(dir, ['calendar', 'check', '2027-08-13T10:00', '--department', 'kazei']).out, /転送: 不可/, 'no transfers on a closed day (T7)');
+  t.match(sc(dir, ['calendar', 'days', '2027-07-01', '2027-08-31']).out, /2027-07-25\t選挙日 election\t参議院議員通常選挙\n2027-08-13\t閉庁日 ward closed\t臨時閉庁日/);
+
+  t.equal(sc(dir, ['calendar', 'remove-day', '2027-07-25', 'election']).code, 0);
+  t.match(sc(dir, ['calendar', 'check', '2027-07-25T07:00']).out, /無人 \/ closed/, 'removed again');
+  const bad = [
+    sc(dir, ['calendar', 'add-day', '2027-02-30', 'election', 'x']),
+    sc(dir, ['calendar', 'add-day', '2027-07-25', 'party', 'x']),
+    sc(dir, ['calendar', 'add-day', '2027-07-25', 'election']),
+    sc(dir, ['calendar', 'remove-day', '2027-07-26', 'election']),
+  ];
+  t.same(bad.map((r) => r.code), [2, 2, 2, 2], 'bad input is refused');
+  t.match(bad[0]!.out, /not a date: "2027-02-30"/);
+  t.match(bad[1]!.out, /kind must be election or closed, not "party"/);
+  t.match(bad[3]!.out, /no 選挙日 election on 2027-07-26/);
+  const audited = await query(dir, (db) => db('audit_log').pluck('action'));
+  t.same(audited, ['calendar.put_day', 'calendar.put_day', 'calendar.remove_day']);
+});
