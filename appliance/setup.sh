@@ -5,12 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Media and SIP peers, Japanese prompts, the browser for UI tests, the sqlite3 shell, and systemd for
-# `systemd-analyze verify` of the units (containers often lack it).
+# Media and SIP peers, Japanese prompts, the browser for UI tests with a Japanese font (so screenshots
+# show text, not boxes), the sqlite3 shell, and systemd for `systemd-analyze verify` of the units.
 PACKAGES=(
   rtpengine-daemon sip-tester baresip-core sox espeak-ng
   open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001
-  chromium sqlite3 systemd
+  chromium fonts-noto-cjk sqlite3 systemd
 )
 # The Open JTalk voice is in Debian's contrib section; these add contrib where only main is listed.
 DEB822=/etc/apt/sources.list.d/debian.sources

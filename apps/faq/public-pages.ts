@@ -16,7 +16,7 @@ function page(title: string, main: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} | ${CENTRE}</title>
 <style>
-body { font-family: sans-serif; line-height: 1.7; margin: 0 auto; max-width: 40rem; padding: 1rem; color: #1a1a1a; }
+body { font-family: "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", "Meiryo", sans-serif; line-height: 1.7; margin: 0 auto; max-width: 40rem; padding: 1rem; color: #1a1a1a; }
 a { color: #0645ad; }
 footer { margin-top: 2rem; border-top: 1px solid #ccc; font-size: 0.9rem; }
 </style>
