@@ -1,5 +1,5 @@
 /** The `faq-public` process: the public FAQ site on config.faqPublic, reading only the public zone. */
-import { publicApp } from '../../apps/faq/public-app.js';
+import { createPublicApp } from '../../apps/faq/public-app.js';
 import { openZone } from '../../db/connection.js';
 import { fatal, loadRuntime } from '../runtime.js';
 import { serveWeb } from '../web-process.js';
@@ -13,7 +13,7 @@ try {
     name: NAME,
     configKey: 'faqPublic',
     listener: config.faqPublic,
-    app: publicApp({ db, clock, log }),
+    app: createPublicApp({ db, clock, log }),
     log,
     close: () => db.destroy(),
   });

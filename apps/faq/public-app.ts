@@ -16,7 +16,7 @@ export interface PublicAppDeps {
   log: Logger;
 }
 
-export function publicApp({ db, clock, log }: PublicAppDeps): Express {
+export function createPublicApp({ db, clock, log }: PublicAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
