@@ -2,13 +2,17 @@
 import { DEMO_USERS } from '../../db/seeds/demo-users.js';
 import type { AccountService } from './account-service.js';
 
+/** Password hashing runs on libuv's pool (4 threads by default), so a few at once start faster. */
+const AT_ONCE = 4;
+
 export async function seedDemoUsers(accounts: AccountService): Promise<string[]> {
-  const created: string[] = [];
   const actor = { id: null, name: 'seed' };
-  for (const u of DEMO_USERS) {
-    if (await accounts.users.byUsername(u.username)) continue;
-    await accounts.create({ ...u, departmentId: u.departmentId ?? null, sipPassword: u.sipPassword ?? null }, actor);
-    created.push(u.username);
+  const missing = [];
+  for (const u of DEMO_USERS) if (!(await accounts.users.byUsername(u.username))) missing.push(u);
+  for (let i = 0; i < missing.length; i += AT_ONCE) {
+    await Promise.all(
+      missing.slice(i, i + AT_ONCE).map((u) => accounts.create({ ...u, departmentId: u.departmentId ?? null, sipPassword: u.sipPassword ?? null }, actor)),
+    );
   }
-  return created;
+  return missing.map((u) => u.username);
 }
