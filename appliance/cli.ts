@@ -17,7 +17,7 @@ import { calendarDaysCommand, DAYS_SUBCOMMANDS } from './cli/calendar-days-comma
 import { readSecret } from './cli/read-secret.js';
 import { userCommand } from './cli/user-command.js';
 import { prepareData, seedDemo } from './prepare.js';
-import { fatal, loadRuntime, type Runtime } from './runtime.js';
+import { fatal, loadRuntime, UserError, type Runtime } from './runtime.js';
 
 const USAGE = `sc — Setagaya Call appliance administration
   sc migrate                          migrate both zones and load the ward's reference data
@@ -31,25 +31,21 @@ const USAGE = `sc — Setagaya Call appliance administration
 
 const out = (line: string) => void process.stdout.write(line + '\n');
 
-class UsageError extends Error {
-  readonly userFacing = true;
-}
-
 /** Open the migrated internal zone; commands other than migrate/restore must not change the schema. */
 async function internalDb(rt: Runtime): Promise<Db> {
   const db = openZone(rt.config.dataDir, 'internal');
   const pending = await pendingMigrations(db, 'internal');
   if (pending.length) {
     await db.destroy();
-    throw new UsageError(`the internal database is not migrated (${pending.join(', ')}); run \`sc migrate\` first`);
+    throw new UserError(`the internal database is not migrated (${pending.join(', ')}); run \`sc migrate\` first`);
   }
   return db;
 }
 
 function zoneOption(args: string[]): { file: string; zone?: Zone } {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { zone: { type: 'string' } } });
-  if (positionals.length !== 1) throw new UsageError(USAGE);
-  if (values.zone !== undefined && !isZone(values.zone)) throw new UsageError(`--zone: must be internal or public, not "${values.zone}"`);
+  if (positionals.length !== 1) throw new UserError(USAGE);
+  if (values.zone !== undefined && !isZone(values.zone)) throw new UserError(`--zone: must be internal or public, not "${values.zone}"`);
   return { file: positionals[0]!, zone: values.zone as Zone | undefined };
 }
 
@@ -69,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'seed': {
       const { values } = parseArgs({ args, options: { demo: { type: 'boolean', default: false } } });
-      if (!values.demo) throw new UsageError('usage: sc seed --demo');
+      if (!values.demo) throw new UserError('usage: sc seed --demo');
       await prepareData(rt.config, rt.clock, { demo: 'never' });
       const db = openZone(rt.config.dataDir, 'internal');
       try {
@@ -114,16 +110,16 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     default:
-      throw new UsageError(`unknown command: ${command}\n${USAGE}`);
+      throw new UserError(`unknown command: ${command}\n${USAGE}`);
   }
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof ValidationError) fatal('sc', Object.assign(new Error(`${e.field}: ${e.message}`), { userFacing: true }));
+    if (e instanceof ValidationError) fatal('sc', new UserError(`${e.field}: ${e.message}`));
     if ((e as NodeJS.ErrnoException)?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (e as NodeJS.ErrnoException)?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-      fatal('sc', Object.assign(new Error((e as Error).message), { userFacing: true }));
+      fatal('sc', new UserError((e as Error).message));
     }
     fatal('sc', e);
   },

@@ -1,6 +1,7 @@
 /** Whether a listener can be had, and one clear message naming its config key when it cannot. */
 import { createServer } from 'node:net';
 import type { Listener } from './process-table.js';
+import { UserError } from './runtime.js';
 
 export function listenError(e: NodeJS.ErrnoException, listener: Listener, configKey: string): Error {
   const where = `${listener.address}:${listener.port}`;
@@ -10,7 +11,7 @@ export function listenError(e: NodeJS.ErrnoException, listener: Listener, config
     EADDRNOTAVAIL: `${listener.address} is not an address of this host (${configKey}.address)`,
   };
   const reason = e.code ? reasons[e.code] : undefined;
-  return reason ? Object.assign(new Error(reason), { userFacing: true }) : e;
+  return reason ? new UserError(reason) : e;
 }
 
 /** Whether the listener can be had right now: checked before start-up touches any data. */

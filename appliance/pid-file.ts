@@ -5,6 +5,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { runningSupervisor } from '../db/backup.js';
+import { UserError } from './runtime.js';
 
 export function pidFilePath(dataDir: string): string {
   return join(dataDir, 'supervisor.pid');
@@ -26,7 +27,7 @@ function createExclusive(file: string): boolean {
 export function refuseIfRunning(dataDir: string): void {
   const other = runningSupervisor(dataDir);
   if (other !== null && other !== process.pid) {
-    throw Object.assign(new Error(`another supervisor (pid ${other}) is running on ${dataDir}; stop it first`), { userFacing: true });
+    throw new UserError(`another supervisor (pid ${other}) is running on ${dataDir}; stop it first`);
   }
 }
 
@@ -37,7 +38,7 @@ export function holdPidFile(dataDir: string): () => void {
   if (!createExclusive(file)) {
     refuseIfRunning(dataDir);
     rmSync(file, { force: true });
-    if (!createExclusive(file)) throw Object.assign(new Error(`${file}: another supervisor is starting on this data folder`), { userFacing: true });
+    if (!createExclusive(file)) throw new UserError(`${file}: another supervisor is starting on this data folder`);
   }
   return () => {
     try {

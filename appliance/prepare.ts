@@ -15,6 +15,7 @@ import { DEPARTMENTS } from '../db/seeds/departments.js';
 import { WARD_NUMBERS } from '../db/seeds/ward-numbers.js';
 import { ZONES, type Zone } from '../db/zones.js';
 import type { Config } from './config.js';
+import { UserError } from './runtime.js';
 
 export interface PrepareResult {
   migrated: Record<Zone, string[]>;
@@ -25,7 +26,7 @@ async function migrateZone(dataDir: string, zone: Zone): Promise<{ db: Db; appli
   const db = openZone(dataDir, zone);
   try {
     const actual = await zoneOf(db);
-    if (actual !== null && actual !== zone) throw Object.assign(new Error(`${zone}.sqlite belongs to zone "${actual}", not "${zone}"`), { userFacing: true });
+    if (actual !== null && actual !== zone) throw new UserError(`${zone}.sqlite belongs to zone "${actual}", not "${zone}"`);
     return { db, applied: await migrateLatest(db, zone) };
   } catch (e) {
     await db.destroy();

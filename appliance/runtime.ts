@@ -21,9 +21,14 @@ export function loadRuntime(processName: string, env: NodeJS.ProcessEnv = proces
   return { config, clock, log: createLogger(processName, config.log.level) };
 }
 
+/** Something a person must fix (a taken port, a second supervisor, a bad argument): shown without a stack. */
+export class UserError extends Error {
+  override name = 'UserError';
+}
+
 /** Errors a person can fix get their message only; anything else also its stack. */
 export function fatal(processName: string, e: unknown): never {
-  const known = e instanceof ConfigError || e instanceof DatabaseFileError || (e as { userFacing?: boolean })?.userFacing;
+  const known = e instanceof ConfigError || e instanceof DatabaseFileError || e instanceof UserError;
   const message = known ? (e as Error).message : e instanceof Error ? (e.stack ?? e.message) : String(e);
   process.stderr.write(`${processName}: ${message}\n`);
   process.exit(2);

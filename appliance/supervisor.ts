@@ -12,13 +12,9 @@ import { probeListener } from './listener-check.js';
 import { holdPidFile, refuseIfRunning } from './pid-file.js';
 import { prepareData } from './prepare.js';
 import { httpUrl, PROCESSES } from './process-table.js';
-import { fatal, loadRuntime } from './runtime.js';
+import { fatal, loadRuntime, UserError } from './runtime.js';
 
 const NAME = 'supervisor';
-
-function userFacing(message: string): Error {
-  return Object.assign(new Error(message), { userFacing: true });
-}
 
 async function main(): Promise<void> {
   // Stamped once, so every child (and every restart) runs on the same SC_CLOCK timeline.
@@ -27,9 +23,9 @@ async function main(): Promise<void> {
 
   const table = PROCESSES.map((spec) => ({ spec, entry: fileURLToPath(new URL(spec.entry, import.meta.url)) }));
   const missing = table.filter((p) => !existsSync(p.entry));
-  if (missing.length) throw userFacing(`not built: ${missing.map((p) => p.entry).join(', ')}; run \`npm run build\``);
+  if (missing.length) throw new UserError(`not built: ${missing.map((p) => p.entry).join(', ')}; run \`npm run build\``);
   const needsRtpengine = table.filter((p) => p.spec.needsRtpengine);
-  if (needsRtpengine.length) throw userFacing(`${needsRtpengine.map((p) => p.spec.name).join(', ')} need rtpengine, which this supervisor cannot run yet`);
+  if (needsRtpengine.length) throw new UserError(`${needsRtpengine.map((p) => p.spec.name).join(', ')} need rtpengine, which this supervisor cannot run yet`);
 
   refuseIfRunning(config.dataDir);
   for (const { spec } of table) if (spec.web) await probeListener(config[spec.web], spec.web);

@@ -1,5 +1,6 @@
 /** Reading a password for `sc user`: hidden and asked twice on a terminal, one line from a pipe. */
 import { createInterface } from 'node:readline';
+import { UserError } from '../runtime.js';
 
 async function readLine(prompt: string, hidden: boolean, input: NodeJS.ReadStream, output: NodeJS.WriteStream): Promise<string> {
   const rl = createInterface({ input, output, terminal: hidden });
@@ -25,6 +26,6 @@ export async function readSecret(label: string, input: NodeJS.ReadStream = proce
   if (!input.isTTY) return readLine('', false, input, output);
   const first = await readLine(`${label}: `, true, input, output);
   const again = await readLine(`${label} (again): `, true, input, output);
-  if (first !== again) throw Object.assign(new Error('the two entries differ; nothing changed'), { userFacing: true });
+  if (first !== again) throw new UserError('the two entries differ; nothing changed');
   return first;
 }

@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AccountService } from '../../apps/accounts/account-service.js';
 import { ROLE_LABELS } from '../../db/roles.js';
+import { UserError } from '../runtime.js';
 
 export interface UserCommandContext {
   accounts: AccountService;
@@ -16,10 +17,6 @@ const USAGE = `usage:
   sc user disable NAME | sc user enable NAME
   sc user list
 (passwords are read from the terminal, or one line from standard input)`;
-
-class UsageError extends Error {
-  readonly userFacing = true;
-}
 
 export async function userCommand(args: string[], ctx: UserCommandContext): Promise<number> {
   const [sub, ...rest] = args;
@@ -42,9 +39,9 @@ export async function userCommand(args: string[], ctx: UserCommandContext): Prom
     return 0;
   }
   const name = positionals[0];
-  if (!name || positionals.length > 1) throw new UsageError(USAGE);
+  if (!name || positionals.length > 1) throw new UserError(USAGE);
   if (sub === 'add') {
-    if (!values['display-name'] || !values.role?.length) throw new UsageError(USAGE);
+    if (!values['display-name'] || !values.role?.length) throw new UserError(USAGE);
     const password = await ctx.secret(`password for ${name}`);
     const sipPassword = values.sip ? await ctx.secret(`SIP password for ${name}`) : null;
     const user = await ctx.accounts.create(
@@ -55,7 +52,7 @@ export async function userCommand(args: string[], ctx: UserCommandContext): Prom
     return 0;
   }
   const user = await ctx.accounts.users.byUsername(name.toLowerCase());
-  if (!user) throw new UsageError(`no such user: ${name}`);
+  if (!user) throw new UserError(`no such user: ${name}`);
   switch (sub) {
     case 'passwd':
       if (values.sip) await ctx.accounts.setSipPassword(user.id, await ctx.secret(`SIP password for ${name}`), actor);
@@ -68,6 +65,6 @@ export async function userCommand(args: string[], ctx: UserCommandContext): Prom
       ctx.out(`${user.username} ${sub}d`);
       return 0;
     default:
-      throw new UsageError(USAGE);
+      throw new UserError(USAGE);
   }
 }

@@ -10,24 +10,23 @@ import { createConsoleApp } from '../../apps/console/app.js';
 import { openZone } from '../../db/connection.js';
 import { pendingMigrations } from '../../db/migrator.js';
 import { zoneFile } from '../../db/zones.js';
-import { fatal, loadRuntime } from '../runtime.js';
+import { fatal, loadRuntime, UserError } from '../runtime.js';
 import { serveWeb } from '../web-process.js';
 
 const NAME = 'console';
 /** Expired sessions are also deleted when next seen; the sweep removes the ones never seen again. */
 const SWEEP_MS = 5 * 60_000;
 
-const userFacing = (message: string) => Object.assign(new Error(message), { userFacing: true });
 
 async function main(): Promise<void> {
   const { config, clock, log } = loadRuntime(NAME);
   const file = zoneFile(config.dataDir, 'internal');
-  if (!existsSync(file)) throw userFacing(`${file} does not exist: start the appliance through the supervisor (npm start), which prepares the data folder first`);
+  if (!existsSync(file)) throw new UserError(`${file} does not exist: start the appliance through the supervisor (npm start), which prepares the data folder first`);
   const db = openZone(config.dataDir, 'internal');
   const pending = await pendingMigrations(db, 'internal');
   if (pending.length) {
     await db.destroy();
-    throw userFacing(`${file} has migrations pending (${pending.join(', ')}): start the console through the supervisor, which migrates before it starts the processes`);
+    throw new UserError(`${file} has migrations pending (${pending.join(', ')}): start the console through the supervisor, which migrates before it starts the processes`);
   }
 
   const sessions = new SessionService(db, clock, config.console);
