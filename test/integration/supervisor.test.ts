@@ -198,3 +198,15 @@ t.test('a child that cannot run stops the appliance instead of restarting in a l
   t.ok(await portClosed(consolePort), 'the console was stopped too');
   t.notOk(existsSync(join(dataDir, 'supervisor.pid')), 'pid file removed');
 });
+
+t.test('a corrupt database file stops start-up with one message and is left as it was', async (t) => {
+  const { yaml } = await portsConfig();
+  const dataDir = tempDataDir(t);
+  const file = join(dataDir, 'internal.sqlite');
+  writeFileSync(file, 'not a database, perhaps a half-copied file');
+  const sup = startSupervisor(t, yaml, dataDir);
+  t.equal((await sup.exit).code, 2);
+  t.match(sup.err().trim(), /^supervisor: .*internal\.sqlite: not an SQLite database \(corrupt or wrong file\); restore it from a backup with `sc restore`$/);
+  t.equal(readFileSync(file, 'utf8'), 'not a database, perhaps a half-copied file', 'the file is untouched');
+  t.notOk(existsSync(join(dataDir, 'supervisor.pid')), 'no pid file is left behind');
+});
