@@ -5,7 +5,8 @@
  * line and exit 2, leaving the data as it was.
  */
 import { parseArgs } from 'node:util';
-import { AccountService, ValidationError } from '../apps/accounts/account-service.js';
+import { AccountService } from '../apps/accounts/account-service.js';
+import { ValidationError } from '../apps/validation.js';
 import { WardCalendar } from '../apps/calendar/ward-calendar.js';
 import { openZone, type Db } from '../db/connection.js';
 import { backupZone, restoreZone } from '../db/backup.js';

@@ -9,26 +9,9 @@ import { SessionsRepository } from '../../db/repositories/sessions.js';
 import { UsersRepository, type User } from '../../db/repositories/users.js';
 import { DEPARTMENT_ROLES, ROLE_LABELS, isRole, type Role } from '../../db/roles.js';
 import type { Clock } from '../time/clock.js';
+import { ValidationError, type Actor } from '../validation.js';
 import { hashPassword } from './password.js';
 import { sipCredentials } from './sip-credentials.js';
-
-/** A bad value from a person: `field` names the form field or CLI option, `message` is for them. */
-export class ValidationError extends Error {
-  override name = 'ValidationError';
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Who does the change, for the audit log. */
-export interface Actor {
-  id: number | null;
-  name: string;
-  ip?: string | null;
-}
 
 export interface AccountInput {
   username: string;

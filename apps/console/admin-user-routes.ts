@@ -3,7 +3,7 @@
  * which validates, audits and ends sessions; a bad value comes back as the form with its message, 400.
  */
 import type { Request, Response, Router } from 'express';
-import { ValidationError, type Actor } from '../accounts/account-service.js';
+import { ValidationError, type Actor } from '../validation.js';
 import type { ActiveSession } from '../accounts/session-service.js';
 import type { User } from '../../db/repositories/users.js';
 import { editUserPage, newUserPage, SAVED_NOTICES, userListPage, type NewUserValues, type ProfileValues } from './admin-user-views.js';

@@ -124,7 +124,7 @@ t.test('the administrator sets an election day and a closed day; the calendar fo
 
   t.equal(sc(dir, ['calendar', 'add-day', '2027-08-13', 'closed', '臨時閉庁日']).code, 0);
   t.match(sc(dir, ['calendar', 'check', '2027-08-13T10:00', '--department', 'kazei']).out, /転送: 不可/, 'no transfers on a closed day (T7)');
-  t.match(sc(dir, ['calendar', 'days', '2027-07-01', '2027-08-31']).out, /2027-07-25\t選挙日 election\t参議院議員通常選挙\n2027-08-13\t閉庁日 ward closed\t臨時閉庁日/);
+  t.match(sc(dir, ['calendar', 'days', '2027-07-01', '2027-08-31']).out, /2027-07-25\t選挙日 \(election day\)\t参議院議員通常選挙\n2027-08-13\t閉庁日 \(ward offices closed\)\t臨時閉庁日/);
 
   t.equal(sc(dir, ['calendar', 'remove-day', '2027-07-25', 'election']).code, 0);
   t.match(sc(dir, ['calendar', 'check', '2027-07-25T07:00']).out, /無人 \/ closed/, 'removed again');
@@ -135,9 +135,10 @@ t.test('the administrator sets an election day and a closed day; the calendar fo
     sc(dir, ['calendar', 'remove-day', '2027-07-26', 'election']),
   ];
   t.same(bad.map((r) => r.code), [2, 2, 2, 2], 'bad input is refused');
-  t.match(bad[0]!.out, /not a date: "2027-02-30"/);
-  t.match(bad[1]!.out, /kind must be election or closed, not "party"/);
-  t.match(bad[3]!.out, /no 選挙日 election on 2027-07-26/);
+  t.match(bad[0]!.out, /error: date: .*"2027-02-30" \(not a date\)/);
+  t.match(bad[1]!.out, /error: kind: 種類は選挙日か閉庁日です: "party"/);
+  t.match(bad[2]!.out, /error: name: 名称を1〜64文字で/);
+  t.match(bad[3]!.out, /2027-07-26 に選挙日 \(election day\)はありません/);
   const audited = await query(dir, (db) => db('audit_log').pluck('action'));
   t.same(audited, ['calendar.put_day', 'calendar.put_day', 'calendar.remove_day']);
 });

@@ -1,7 +1,8 @@
 /** Accounts (O4): validation, SIP credentials, rights removal ending sessions, audit in the same transaction. */
 import { createHash } from 'node:crypto';
 import t, { type Test } from 'tap';
-import { AccountService, ValidationError } from '../../apps/accounts/account-service.js';
+import { AccountService } from '../../apps/accounts/account-service.js';
+import { ValidationError } from '../../apps/validation.js';
 import { verifyPassword } from '../../apps/accounts/password.js';
 import { AuditRepository } from '../../db/repositories/audit.js';
 import { SessionsRepository } from '../../db/repositories/sessions.js';
