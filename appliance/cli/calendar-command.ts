@@ -3,8 +3,7 @@
  * staff can check hours (T2) and transfer windows (T7) before a holiday or an election, or under SC_CLOCK.
  */
 import { parseArgs } from 'node:util';
-import { describeDay, describeVerdict, formatWithWeekday, timeOfDay } from '../../apps/calendar/describe.js';
-import type { CentreDayKind } from '../../apps/calendar/rules.js';
+import { describeDay, describeVerdict, formatWithWeekday, HOURS_LABEL, timeOfDay } from '../../apps/calendar/describe.js';
 import type { WardCalendar } from '../../apps/calendar/ward-calendar.js';
 import type { Clock } from '../../apps/time/clock.js';
 import { jstDate, parseInstant } from '../../apps/time/jst.js';
@@ -18,12 +17,6 @@ export interface CalendarCommandContext {
 }
 
 const USAGE = 'usage: sc calendar now [--department ID] | sc calendar check DATE-TIME [--department ID] (e.g. 2027-06-01T10:00, JST unless an offset is given)';
-
-const HOURS_LABEL: Record<CentreDayKind, string> = {
-  weekday: '平日時間帯 / weekday hours',
-  weekend_holiday: '土日祝時間帯 / weekend and holiday hours',
-  election: '選挙日時間帯 / election-day hours',
-};
 
 export async function calendarCommand(args: string[], ctx: CalendarCommandContext): Promise<number> {
   const fail = (message: string) => {

@@ -1,6 +1,13 @@
 /** Calendar facts as short lines for people (CLI, logs): Japanese first, English alongside. */
 import { formatJst, jstParts } from '../time/jst.js';
+import type { CentreDayKind } from './rules.js';
 import type { DayInfo, TransferVerdict } from './ward-calendar.js';
+
+export const HOURS_LABEL: Record<CentreDayKind, string> = {
+  weekday: '平日時間帯 / weekday hours',
+  weekend_holiday: '土日祝時間帯 / weekend and holiday hours',
+  election: '選挙日時間帯 / election-day hours',
+};
 
 const WEEKDAY_JA = ['日', '月', '火', '水', '木', '金', '土'];
 

@@ -15,6 +15,7 @@ import type { Db } from '../../db/connection.js';
 import { AuditRepository } from '../../db/repositories/audit.js';
 import { ReferenceRepository } from '../../db/repositories/reference.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
+import { adminCalendarRoutes } from './admin-calendar-routes.js';
 import { adminUserRoutes } from './admin-user-routes.js';
 import type { ConsoleContext } from './context.js';
 import { checkCsrf, loadSession, requireLogin, requireRole, sessionOf } from './guards.js';
@@ -47,6 +48,7 @@ const ASSETS_DIR = fileURLToPath(new URL('../../../apps/console/assets/', import
 export function createConsoleApp(deps: ConsoleDeps): Express {
   const { db, clock, config, log } = deps;
   const ctx: ConsoleContext = {
+    db,
     clock,
     log,
     secureCookies: config.console.secureCookies,
@@ -77,6 +79,7 @@ export function createConsoleApp(deps: ConsoleDeps): Express {
   const admin = express.Router();
   adminUserRoutes(admin, ctx);
   adminAuditRoutes(admin, ctx);
+  adminCalendarRoutes(admin, ctx);
   app.use('/admin', requireLogin, requireRole('admin', 'システム管理の画面'), admin);
 
   app.use((req: Request, res: Response) => {

@@ -4,10 +4,12 @@ import type { LoginService } from '../accounts/login-service.js';
 import type { SessionService } from '../accounts/session-service.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../time/clock.js';
+import type { Db } from '../../db/connection.js';
 import type { AuditRepository } from '../../db/repositories/audit.js';
 import type { ReferenceRepository } from '../../db/repositories/reference.js';
 
 export interface ConsoleContext {
+  db: Db;
   clock: Clock;
   log: Logger;
   secureCookies: boolean;

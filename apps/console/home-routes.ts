@@ -2,6 +2,7 @@
 import type { Express } from 'express';
 import { formatJst } from '../time/jst.js';
 import { ROLE_LABELS } from '../../db/roles.js';
+import { calendarStatus } from './calendar-status.js';
 import type { ConsoleContext } from './context.js';
 import { mustSession, requireLogin } from './guards.js';
 import { html } from './html.js';
@@ -24,6 +25,10 @@ export function homeRoutes(app: Express, ctx: ConsoleContext, idleMinutes: numbe
 <dt>所属部署</dt><dd>${dept ? dept.name : u.departmentId ?? 'なし'}</dd>
 <dt>ログインの有効期限</dt><dd>${formatJst(s.expiresAt)} (日本時間)。${idleMinutes}分間操作がないと自動でログアウトします。</dd>
 </dl>
+</section>
+<section aria-labelledby="today">
+<h2 id="today">本日のセンター</h2>
+${await calendarStatus(ctx.reference, ctx.clock.now())}
 </section>
 <section aria-labelledby="go">
 <h2 id="go">メニュー</h2>

@@ -15,6 +15,7 @@ export interface PageOptions {
 /** Links each role opens; pages for the other roles are added here as they are built. */
 const ADMIN_LINKS = [
   { href: '/admin/users', label: 'ユーザー管理' },
+  { href: '/admin/calendar', label: 'センターの暦' },
   { href: '/admin/audit', label: '監査ログ' },
 ];
 

@@ -59,7 +59,7 @@ t.test('console pages as the administrator', async (t) => {
   await page.getByRole('button', { name: 'ログイン' }).click();
   await page.waitForURL(consoleBase + '/');
   await check(t, page, 'home');
-  for (const path of ['/admin/users', '/admin/users/new', `/admin/users/${op.id}`, '/admin/audit', '/no/such/page']) {
+  for (const path of ['/admin/users', '/admin/users/new', `/admin/users/${op.id}`, '/admin/calendar', '/admin/audit', '/no/such/page']) {
     await page.goto(consoleBase + path);
     await check(t, page, path);
   }
@@ -68,6 +68,11 @@ t.test('console pages as the administrator', async (t) => {
   await page.waitForLoadState();
   t.match(await page.content(), /aria-invalid="true"/, 'the refused form marks its fields');
   await check(t, page, 'user form with errors');
+  await page.goto(consoleBase + '/admin/calendar');
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.waitForLoadState();
+  t.match(await page.content(), /id="date-error"/, 'the refused calendar form shows its error');
+  await check(t, page, 'calendar form with errors');
   await page.close();
 });
 
