@@ -49,7 +49,7 @@ t.test('log in, create a user with the keyboard, log out, log in as the new user
 
   await logIn(page, 'admin', 'admin-password');
   t.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'ようこそ、管理者テストさん');
-  t.match(await page.locator('dl.facts').textContent(), /システム管理者/);
+  t.match(await page.locator('section[aria-labelledby=me] dl.facts').textContent(), /システム管理者/);
 
   await page.getByRole('link', { name: 'ユーザー管理' }).first().click();
   await page.waitForURL(base + '/admin/users');
