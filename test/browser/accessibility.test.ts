@@ -2,8 +2,6 @@
  * Every page type of the console and the public site so far, checked by axe-core in real Chromium for
  * WCAG 2.1 AA (F4, JIS X 8341-3), including the states people meet: form errors, refusals, not found.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import type { Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { parseConfig } from '../../appliance/config.js';
@@ -15,6 +13,7 @@ import { systemClock } from '../../apps/time/clock.js';
 import { axeViolations } from '../helpers/axe.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { migratedDb } from '../helpers/data.js';
+import { serve } from '../helpers/serve.js';
 
 const config = parseConfig({});
 const log = createLogger('test', 'error', () => {});
@@ -25,18 +24,8 @@ const actor = { id: null, name: 'test' };
 await accounts.create({ username: 'admin', displayName: '管理者テスト', roles: ['admin'], password: 'admin-password' }, actor);
 const op = await accounts.create({ username: 'op01', displayName: 'オペレーター壱', roles: ['operator'], password: 'op01-password', sipPassword: 'sip-password-1' }, actor);
 
-async function serve(app: { listen(port: number, host: string): Server }): Promise<string> {
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-const consoleBase = await serve(createConsoleApp({ db: internal, clock: systemClock, config, log }));
-const publicBase = await serve(createPublicApp({ db: publicDb, clock: systemClock, log }));
+const consoleBase = await serve(t, createConsoleApp({ db: internal, clock: systemClock, config, log }));
+const publicBase = await serve(t, createPublicApp({ db: publicDb, clock: systemClock, log }));
 const browser = await launchBrowser(t);
 
 async function check(t: Test, page: Page, what: string) {

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import { parseConfig } from '../../appliance/config.js';
@@ -9,18 +8,13 @@ import { systemClock } from '../../apps/time/clock.js';
 import { UsersRepository } from '../../db/repositories/users.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { migratedDb } from '../helpers/data.js';
+import { serve } from '../helpers/serve.js';
 
 const db = await migratedDb(t);
 const config = parseConfig({});
 const accounts = new AccountService(db, systemClock, { minPasswordLength: config.auth.minPasswordLength, sipRealm: config.sip.realm });
 await accounts.create({ username: 'admin', displayName: '管理者テスト', roles: ['admin'], password: 'admin-password' }, { id: null, name: 'test' });
-const server = createConsoleApp({ db, clock: systemClock, config, log: createLogger('console', 'error', () => {}) }).listen(0, '127.0.0.1');
-await new Promise((resolve) => server.once('listening', resolve));
-t.teardown(() => {
-  server.closeAllConnections();
-  server.close();
-});
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const base = await serve(t, createConsoleApp({ db, clock: systemClock, config, log: createLogger('console', 'error', () => {}) }));
 
 /** Presses Tab until the control with `id` has focus; fails when it is not reachable by keyboard. */
 async function tabTo(page: Page, id: string): Promise<void> {

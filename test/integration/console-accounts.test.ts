@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { parseConfig } from '../../appliance/config.js';
 import { AccountService } from '../../apps/accounts/account-service.js';
@@ -7,6 +6,7 @@ import { ManualClock } from '../../apps/time/clock.js';
 import { createLogger } from '../../appliance/log.js';
 import { UsersRepository } from '../../db/repositories/users.js';
 import { migratedDb } from '../helpers/data.js';
+import { serve } from '../helpers/serve.js';
 import { Client } from '../helpers/console-client.js';
 
 /** The error paragraph tied to a form field. */
@@ -19,14 +19,7 @@ const actor = { id: null, name: 'test' };
 const accounts = new AccountService(db, clock, { minPasswordLength: config.auth.minPasswordLength, sipRealm: config.sip.realm });
 await accounts.create({ username: 'admin', displayName: '管理者テスト', roles: ['admin'], password: 'admin-password' }, actor);
 await accounts.create({ username: 'op01', displayName: 'オペレーター壱', roles: ['operator'], password: 'op01-password' }, actor);
-const app = createConsoleApp({ db, clock, config, log: createLogger('console', 'error', () => {}) });
-const server = app.listen(0, '127.0.0.1');
-await new Promise((resolve) => server.once('listening', resolve));
-t.teardown(() => {
-  server.closeAllConnections();
-  server.close();
-});
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const base = await serve(t, createConsoleApp({ db, clock, config, log: createLogger('console', 'error', () => {}) }));
 const users = new UsersRepository(db);
 const op = new Client(base);
 const admin = new Client(base);
@@ -203,22 +196,11 @@ t.test('logging out ends the session and is audited', async (t) => {
 
 t.test('the client address comes from X-Forwarded-For only behind a configured proxy', async (t) => {
   const failedLoginIp = async (trustedProxies: string[]) => {
-    const proxied = createConsoleApp({ db, clock, config: parseConfig({ console: { trustedProxies } }), log: createLogger('console', 'error', () => {}) });
-    const srv = proxied.listen(0, '127.0.0.1');
-    await new Promise((resolve) => srv.once('listening', resolve));
-    try {
-      const c = new Client(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`);
-      const _csrf = await c.csrf('/login');
-      const headers = { 'x-forwarded-for': '203.0.113.7', 'content-type': 'application/x-www-form-urlencoded' };
-      const form = new URLSearchParams({ _csrf, username: 'op01', password: 'wrong-password', next: '/' });
-      const cookie = [...c.jar].map(([k, v]) => `${k}=${v}`).join('; ');
-      await fetch(c.base + '/login', { method: 'POST', body: form, redirect: 'manual', headers: { ...headers, cookie } });
-      const [last] = await db('audit_log').where({ action: 'login.fail' }).orderBy('id', 'desc').limit(1);
-      return last.ip as string;
-    } finally {
-      srv.closeAllConnections();
-      srv.close();
-    }
+    const c = new Client(await serve(t, createConsoleApp({ db, clock, config: parseConfig({ console: { trustedProxies } }), log: createLogger('console', 'error', () => {}) })));
+    const _csrf = await c.csrf('/login');
+    await c.send('POST', '/login', { _csrf, username: 'op01', password: 'wrong-password', next: '/' }, { 'x-forwarded-for': '203.0.113.7' });
+    const [last] = await db('audit_log').where({ action: 'login.fail' }).orderBy('id', 'desc').limit(1);
+    return last.ip as string;
   };
   t.match(await failedLoginIp([]), /127\.0\.0\.1$/, 'a forged header is ignored without a trusted proxy');
   t.equal(await failedLoginIp(['127.0.0.1']), '203.0.113.7', 'the proxy\'s header names the client');

@@ -1,5 +1,4 @@
 /** The administrator keeps the ward's election and closed days in the console; everyone sees today's state (T2, T7). */
-import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { parseConfig } from '../../appliance/config.js';
 import { createLogger } from '../../appliance/log.js';
@@ -8,6 +7,7 @@ import { createConsoleApp } from '../../apps/console/app.js';
 import { ManualClock } from '../../apps/time/clock.js';
 import { Client } from '../helpers/console-client.js';
 import { migratedDb } from '../helpers/data.js';
+import { serve } from '../helpers/serve.js';
 
 const db = await migratedDb(t);
 // Sunday 2027-07-25, 07:00 JST: before the weekend opening at 08:00.
@@ -17,13 +17,7 @@ const accounts = new AccountService(db, clock, { minPasswordLength: 10, sipRealm
 const actor = { id: null, name: 'test' };
 await accounts.create({ username: 'admin', displayName: '管理者', roles: ['admin'], password: 'admin-password' }, actor);
 await accounts.create({ username: 'op01', displayName: 'オペ', roles: ['operator'], password: 'op01-password' }, actor);
-const server = createConsoleApp({ db, clock, config, log: createLogger('console', 'error', () => {}) }).listen(0, '127.0.0.1');
-await new Promise((resolve) => server.once('listening', resolve));
-t.teardown(() => {
-  server.closeAllConnections();
-  server.close();
-});
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const base = await serve(t, createConsoleApp({ db, clock, config, log: createLogger('console', 'error', () => {}) }));
 const admin = new Client(base);
 const op = new Client(base);
 t.before(async () => {
