@@ -10,7 +10,7 @@ import { ValidationError } from '../apps/validation.js';
 import { WardCalendar } from '../apps/calendar/ward-calendar.js';
 import { openZone, type Db } from '../db/connection.js';
 import { backupZone, restoreZone } from '../db/backup.js';
-import { pendingMigrations } from '../db/migrator.js';
+import { openMigratedZone } from '../db/migrator.js';
 import { ReferenceRepository } from '../db/repositories/reference.js';
 import { isZone, type Zone } from '../db/zones.js';
 import { calendarCommand } from './cli/calendar-command.js';
@@ -18,7 +18,7 @@ import { calendarDaysCommand, DAYS_SUBCOMMANDS } from './cli/calendar-days-comma
 import { readSecret } from './cli/read-secret.js';
 import { userCommand } from './cli/user-command.js';
 import { prepareData, seedDemo } from './prepare.js';
-import { fatal, loadRuntime, UserError, type Runtime } from './runtime.js';
+import { fatal, loadRuntime, UserError } from './runtime.js';
 
 const USAGE = `sc — Setagaya Call appliance administration
   sc migrate                          migrate both zones and load the ward's reference data
@@ -31,17 +31,6 @@ const USAGE = `sc — Setagaya Call appliance administration
   sc calendar days [FROM [TO]] | add-day DATE election|closed NAME | remove-day DATE election|closed`;
 
 const out = (line: string) => void process.stdout.write(line + '\n');
-
-/** Open the migrated internal zone; commands other than migrate/restore must not change the schema. */
-async function internalDb(rt: Runtime): Promise<Db> {
-  const db = openZone(rt.config.dataDir, 'internal');
-  const pending = await pendingMigrations(db, 'internal');
-  if (pending.length) {
-    await db.destroy();
-    throw new UserError(`the internal database is not migrated (${pending.join(', ')}); run \`sc migrate\` first`);
-  }
-  return db;
-}
 
 function zoneOption(args: string[]): { file: string; zone?: Zone } {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { zone: { type: 'string' } } });
@@ -78,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'user': {
-      const db = await internalDb(rt);
+      const db = await openMigratedZone(rt.config.dataDir, 'internal');
       try {
         return await userCommand(args, { accounts: accountsOf(db), out, secret: (label) => readSecret(label) });
       } finally {
@@ -100,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'calendar': {
-      const db = await internalDb(rt);
+      const db = await openMigratedZone(rt.config.dataDir, 'internal');
       try {
         if (DAYS_SUBCOMMANDS.includes(args[0] ?? '')) return await calendarDaysCommand(args, { db, clock: rt.clock, out });
         const ref = new ReferenceRepository(db);

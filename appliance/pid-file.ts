@@ -3,13 +3,9 @@
  * a database under a running appliance. A file left by a supervisor that was killed is taken over.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { runningSupervisor } from '../db/backup.js';
+import { supervisorPidFile } from '../db/zones.js';
 import { UserError } from './runtime.js';
-
-export function pidFilePath(dataDir: string): string {
-  return join(dataDir, 'supervisor.pid');
-}
 
 function createExclusive(file: string): boolean {
   try {
@@ -34,7 +30,7 @@ export function refuseIfRunning(dataDir: string): void {
 /** Claims the data folder for this process; the returned function gives it back. */
 export function holdPidFile(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
-  const file = pidFilePath(dataDir);
+  const file = supervisorPidFile(dataDir);
   if (!createExclusive(file)) {
     refuseIfRunning(dataDir);
     rmSync(file, { force: true });

@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { assertSqliteFile, DatabaseFileError, openDatabase } from './connection.js';
 import { migrateLatest, pendingMigrations, zoneOf, knownMigrations } from './migrator.js';
-import { isZone, zoneFile, type Zone } from './zones.js';
+import { isZone, supervisorPidFile, zoneFile, type Zone } from './zones.js';
 
 export interface BackupResult {
   zone: Zone;
@@ -35,7 +35,7 @@ const ALL_PAGES = 0x7fffffff;
 
 /** Whether a supervisor pid file in the data folder names a live process. */
 export function runningSupervisor(dataDir: string): number | null {
-  const pidFile = join(dataDir, 'supervisor.pid');
+  const pidFile = supervisorPidFile(dataDir);
   if (!existsSync(pidFile)) return null;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return null;

@@ -14,3 +14,8 @@ export function isZone(s: string): s is Zone {
 export function zoneFile(dataDir: string, zone: Zone): string {
   return join(dataDir, `${zone}.sqlite`);
 }
+
+/** Names the supervisor serving the data folder: one per folder, and no restore beneath it. */
+export function supervisorPidFile(dataDir: string): string {
+  return join(dataDir, 'supervisor.pid');
+}

@@ -4,9 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { describeDay, describeVerdict, formatWithWeekday, HOURS_LABEL, timeOfDay } from '../../apps/calendar/describe.js';
+import { centreState } from '../../apps/calendar/centre-state.js';
 import type { WardCalendar } from '../../apps/calendar/ward-calendar.js';
 import type { Clock } from '../../apps/time/clock.js';
-import { jstDate, parseInstant } from '../../apps/time/jst.js';
+import { parseInstant } from '../../apps/time/jst.js';
 import type { Department } from '../../db/repositories/reference.js';
 
 export interface CalendarCommandContext {
@@ -57,23 +58,19 @@ export async function calendarCommand(args: string[], ctx: CalendarCommandContex
 }
 
 function report(t: Date, ctx: CalendarCommandContext, dept: Department | undefined, countDepartments: boolean): string[] {
-  const { calendar } = ctx;
-  const date = jstDate(t);
-  const hours = calendar.centreHours(date);
-  const span = `本日 ${timeOfDay(hours.open)}〜${timeOfDay(hours.close)} ${HOURS_LABEL[hours.kind]}`;
+  const state = centreState(ctx.calendar, ctx.departments, t);
+  const span = `本日 ${timeOfDay(state.hours.open)}〜${timeOfDay(state.hours.close)} ${HOURS_LABEL[state.hours.kind]}`;
   const lines = [
     `日時 / instant: ${formatWithWeekday(t, true)} JST`,
-    `日の種類 / day: ${describeDay(calendar.dayInfo(date))}`,
-    calendar.isStaffed(t)
+    `日の種類 / day: ${describeDay(state.day)}`,
+    state.staffed
       ? `センター / centre: 有人 / staffed — ${span}`
-      : `センター / centre: 無人 / closed — ${span}; 次の開始 / next opening: ${formatWithWeekday(calendar.nextOpening(t))}`,
+      : `センター / centre: 無人 / closed — ${span}; 次の開始 / next opening: ${formatWithWeekday(state.nextOpening)}`,
   ];
   if (dept) {
-    lines.push(`部署 / department: ${dept.name} ${dept.nameEn} (${dept.id})`, ...describeVerdict(calendar.canTransfer(dept, t)));
+    lines.push(`部署 / department: ${dept.name} ${dept.nameEn} (${dept.id})`, ...describeVerdict(ctx.calendar.canTransfer(dept, t)));
   } else if (countDepartments) {
-    const active = ctx.departments.filter((d) => d.active);
-    const open = active.filter((d) => calendar.canTransfer(d, t).ok).length;
-    lines.push(`転送できる部署 / departments taking transfers: ${open} / ${active.length}`);
+    lines.push(`転送できる部署 / departments taking transfers: ${state.departmentsOpen} / ${state.departments}`);
   }
   return lines;
 }

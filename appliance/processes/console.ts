@@ -3,31 +3,20 @@
  * internal zone's database as the supervisor left it (it never migrates: two processes must not migrate one
  * file), and ends with exit code 2 and one clear line when it cannot start.
  */
-import { existsSync } from 'node:fs';
 import { LoginService } from '../../apps/accounts/login-service.js';
 import { SessionService } from '../../apps/accounts/session-service.js';
 import { createConsoleApp } from '../../apps/console/app.js';
-import { openZone } from '../../db/connection.js';
-import { pendingMigrations } from '../../db/migrator.js';
-import { zoneFile } from '../../db/zones.js';
-import { fatal, loadRuntime, UserError } from '../runtime.js';
+import { openMigratedZone } from '../../db/migrator.js';
+import { fatal, loadRuntime } from '../runtime.js';
 import { serveWeb } from '../web-process.js';
 
 const NAME = 'console';
 /** Expired sessions are also deleted when next seen; the sweep removes the ones never seen again. */
 const SWEEP_MS = 5 * 60_000;
 
-
 async function main(): Promise<void> {
   const { config, clock, log } = loadRuntime(NAME);
-  const file = zoneFile(config.dataDir, 'internal');
-  if (!existsSync(file)) throw new UserError(`${file} does not exist: start the appliance through the supervisor (npm start), which prepares the data folder first`);
-  const db = openZone(config.dataDir, 'internal');
-  const pending = await pendingMigrations(db, 'internal');
-  if (pending.length) {
-    await db.destroy();
-    throw new UserError(`${file} has migrations pending (${pending.join(', ')}): start the console through the supervisor, which migrates before it starts the processes`);
-  }
+  const db = await openMigratedZone(config.dataDir, 'internal');
 
   const sessions = new SessionService(db, clock, config.console);
   const login = new LoginService(db, clock, config.auth);

@@ -1,14 +1,14 @@
 /** The `faq-public` process: the public FAQ site on config.faqPublic, reading only the public zone. */
 import { createPublicApp } from '../../apps/faq/public-app.js';
-import { openZone } from '../../db/connection.js';
+import { openMigratedZone } from '../../db/migrator.js';
 import { fatal, loadRuntime } from '../runtime.js';
 import { serveWeb } from '../web-process.js';
 
 const NAME = 'faq-public';
 
-try {
+async function main(): Promise<void> {
   const { config, clock, log } = loadRuntime(NAME);
-  const db = openZone(config.dataDir, 'public');
+  const db = await openMigratedZone(config.dataDir, 'public');
   serveWeb({
     name: NAME,
     configKey: 'faqPublic',
@@ -17,6 +17,6 @@ try {
     log,
     close: () => db.destroy(),
   });
-} catch (e) {
-  fatal(NAME, e);
 }
+
+main().catch((e: unknown) => fatal(NAME, e));
