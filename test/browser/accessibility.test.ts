@@ -11,7 +11,7 @@ import { createConsoleApp } from '../../apps/console/app.js';
 import { createPublicApp } from '../../apps/faq/public-app.js';
 import { systemClock } from '../../apps/time/clock.js';
 import { axeViolations } from '../helpers/axe.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, logIn } from '../helpers/browser.js';
 import { migratedDb } from '../helpers/data.js';
 import { serve } from '../helpers/serve.js';
 
@@ -67,11 +67,7 @@ t.test('console pages as the administrator', async (t) => {
 
 t.test('a refusal page, as an operator', async (t) => {
   const page = await browser.newPage({ bypassCSP: true });
-  await page.goto(consoleBase + '/login');
-  await page.getByLabel('ユーザー名').fill('op01');
-  await page.getByLabel('パスワード').fill('op01-password');
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await page.waitForURL(consoleBase + '/');
+  await logIn(page, consoleBase, 'op01', 'op01-password');
   const res = await page.goto(consoleBase + '/admin/users');
   t.equal(res?.status(), 403);
   await check(t, page, 'forbidden');

@@ -6,7 +6,7 @@ import { AccountService } from '../../apps/accounts/account-service.js';
 import { createConsoleApp } from '../../apps/console/app.js';
 import { systemClock } from '../../apps/time/clock.js';
 import { UsersRepository } from '../../db/repositories/users.js';
-import { launchBrowser } from '../helpers/browser.js';
+import { launchBrowser, logIn } from '../helpers/browser.js';
 import { migratedDb } from '../helpers/data.js';
 import { serve } from '../helpers/serve.js';
 
@@ -25,15 +25,6 @@ async function tabTo(page: Page, id: string): Promise<void> {
   throw new Error(`#${id} was not reached with Tab`);
 }
 
-async function logIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(base + '/');
-  await page.waitForURL(base + '/login');
-  await page.getByLabel('ユーザー名').fill(username);
-  await page.getByLabel('パスワード').fill(password);
-  await page.getByRole('button', { name: 'ログイン' }).click();
-  await page.waitForURL(base + '/');
-}
-
 t.test('log in, create a user with the keyboard, log out, log in as the new user', async (t) => {
   const browser = await launchBrowser(t);
   const page = await browser.newPage();
@@ -41,7 +32,7 @@ t.test('log in, create a user with the keyboard, log out, log in as the new user
   page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
   page.on('pageerror', (e) => problems.push(e.message));
 
-  await logIn(page, 'admin', 'admin-password');
+  await logIn(page, base, 'admin', 'admin-password');
   t.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'ようこそ、管理者テストさん');
   t.match(await page.locator('section[aria-labelledby=me] dl.facts').textContent(), /システム管理者/);
 
@@ -71,7 +62,7 @@ t.test('log in, create a user with the keyboard, log out, log in as the new user
   await page.waitForURL(base + '/login?out=1');
   t.equal(await page.getByRole('status').textContent(), 'ログアウトしました (logged out)');
 
-  await logIn(page, 'newop', 'newop-password');
+  await logIn(page, base, 'newop', 'newop-password');
   t.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'ようこそ、新人オペレーターさん');
   t.equal(await page.getByRole('link', { name: 'ユーザー管理' }).count(), 0, 'no admin link for an operator');
   t.same(problems, [], 'no failed loads, script, style or CSP errors in the browser');

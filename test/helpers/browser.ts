@@ -1,5 +1,5 @@
 /** Headless Chromium (Debian's, FIELD-NOTES) driven by playwright-core, closed when the test ends. */
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Test } from 'tap';
 
 const EXECUTABLE = process.env.SC_CHROMIUM ?? '/usr/bin/chromium';
@@ -9,4 +9,14 @@ export async function launchBrowser(t: Test): Promise<Browser> {
   const browser = await chromium.launch({ executablePath: EXECUTABLE, args: ARGS });
   t.teardown(() => browser.close());
   return browser;
+}
+
+/** Logs in through the console's own form, as a person would: the home page sends them to it first. */
+export async function logIn(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(base + '/');
+  await page.waitForURL(base + '/login');
+  await page.getByLabel('ユーザー名').fill(username);
+  await page.getByLabel('パスワード').fill(password);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.waitForURL(base + '/');
 }

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { zoneFile } from '../../db/zones.js';
 import { migratedDb, tempDataDir } from '../helpers/data.js';
+import { freePort } from '../helpers/serve.js';
 
 const ENTRY = new URL('../../appliance/processes/console.js', import.meta.url).pathname;
 
@@ -25,14 +25,6 @@ function startConsole(dataDir: string, port: number) {
   });
   listening.catch(() => undefined); // awaited only by tests that expect it to start
   return { child, exited, listening };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => s.once('listening', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
 }
 
 t.test('without a data folder it stops with a clear message', async (t) => {

@@ -5,11 +5,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { tempDataDir } from '../helpers/data.js';
+import { freePort } from '../helpers/serve.js';
 
 const supervisorJs = new URL('../../appliance/supervisor.js', import.meta.url).pathname;
 
@@ -19,16 +20,6 @@ interface Health {
   pid: number;
   now: string;
   parts: Record<string, { state: string }>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 async function occupy(t: Test, port: number): Promise<Server> {
