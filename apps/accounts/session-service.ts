@@ -22,9 +22,10 @@ export interface ActiveSession {
   expiresAt: Date;
 }
 
-const TOKEN = /^[A-Za-z0-9_-]{43}$/;
-
 export const newToken = (): string => randomBytes(32).toString('base64url');
+
+/** Whether a string has the shape of a `newToken()`: anything else from a cookie is ignored unread. */
+export const isToken = (s: string | undefined): s is string => s !== undefined && /^[A-Za-z0-9_-]{43}$/.test(s);
 
 const sessionId = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -72,7 +73,7 @@ export class SessionService {
 
   /** The live session of a cookie token, marked as used now; undefined when absent, expired or disabled. */
   async resolve(token: string | undefined): Promise<ActiveSession | undefined> {
-    if (!token || !TOKEN.test(token)) return undefined;
+    if (!isToken(token)) return undefined;
     const id = sessionId(token);
     const s = await this.sessions.get(id);
     if (!s) return undefined;

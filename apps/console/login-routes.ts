@@ -3,7 +3,7 @@
  * (set on GET, echoed in the form): another site cannot log a person in under an account of its own.
  */
 import type { Express, Request, Response } from 'express';
-import { newToken, sameToken } from '../accounts/session-service.js';
+import { isToken, newToken, sameToken } from '../accounts/session-service.js';
 import type { ConsoleContext } from './context.js';
 import { csrfField, errorSummary, input, type FormErrors } from './forms.js';
 import { mustSession, requireLogin, safeNext, SESSION_COOKIE, sessionOf } from './guards.js';
@@ -26,7 +26,7 @@ export function loginRoutes(app: Express, ctx: ConsoleContext): void {
   /** Renders the form, with a login token cookie the POST must echo. */
   const renderLogin = (req: Request, res: Response, status: number, form: LoginForm) => {
     let token = cookies(req)[LOGIN_COOKIE];
-    if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
+    if (!isToken(token)) {
       token = newToken();
       res.cookie(LOGIN_COOKIE, token, { ...cookieOptions, path: '/login' });
     }
