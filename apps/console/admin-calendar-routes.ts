@@ -6,14 +6,13 @@
 import type { Request, Response, Router } from 'express';
 import { DAY_KIND_LABELS, WardDays } from '../calendar/ward-days.js';
 import { addDays, jstDate } from '../time/jst.js';
-import { ValidationError } from '../validation.js';
 import type { ActiveSession } from '../accounts/session-service.js';
 import { calendarStatus } from './calendar-status.js';
 import type { ConsoleContext } from './context.js';
-import { csrfField, errorSummary, input, select, type FormErrors } from './forms.js';
-import { mustSession } from './guards.js';
+import { attempt, csrfField, errorSummary, input, select, type FormErrors } from './forms.js';
+import { actorOf, mustSession } from './guards.js';
 import { html } from './html.js';
-import { clientIp, field, sendPage } from './http.js';
+import { field, sendPage } from './http.js';
 import { layout } from './layout.js';
 
 const PATH = '/admin/calendar';
@@ -27,7 +26,6 @@ interface DayValues {
 
 export function adminCalendarRoutes(router: Router, ctx: ConsoleContext): void {
   const days = new WardDays(ctx.db, ctx.clock);
-  const actorOf = (req: Request, s: ActiveSession) => ({ id: s.user.id, name: s.user.username, ip: clientIp(req) });
 
   const render = async (res: Response, status: number, values: DayValues, errors: FormErrors, notice?: string) => {
     const s = mustSession(res);
@@ -69,13 +67,8 @@ ${list.length
   });
 
   const change = (apply: (req: Request, s: ActiveSession) => Promise<unknown>, done: string) => async (req: Request, res: Response) => {
-    const values = { date: field(req, 'date').trim(), kind: field(req, 'kind'), name: field(req, 'name') };
-    try {
-      await apply(req, mustSession(res));
-    } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
-      return render(res, 400, values, { [e.field]: e.message });
-    }
+    const errors = await attempt(() => apply(req, mustSession(res)));
+    if (errors) return render(res, 400, { date: field(req, 'date').trim(), kind: field(req, 'kind'), name: field(req, 'name') }, errors);
     res.redirect(303, `${PATH}?done=${done}`);
   };
 

@@ -3,35 +3,20 @@
  * which validates, audits and ends sessions; a bad value comes back as the form with its message, 400.
  */
 import type { Request, Response, Router } from 'express';
-import { ValidationError, type Actor } from '../validation.js';
-import type { ActiveSession } from '../accounts/session-service.js';
 import type { User } from '../../db/repositories/users.js';
 import { editUserPage, newUserPage, SAVED_NOTICES, userListPage, type NewUserValues, type ProfileValues } from './admin-user-views.js';
 import type { ConsoleContext } from './context.js';
-import type { FormErrors } from './forms.js';
-import { mustSession, sessionOf } from './guards.js';
-import { clientIp, field, fields, sendPage } from './http.js';
+import { attempt, type FormErrors } from './forms.js';
+import { actorOf, mustSession, sessionOf } from './guards.js';
+import { field, fields, sendPage } from './http.js';
 import { notFoundPage } from './layout.js';
 
 const ACTIONS = ['profile', 'password', 'sip', 'disable', 'enable'] as const;
 type EditAction = (typeof ACTIONS)[number];
 
-const actorOf = (req: Request, s: ActiveSession): Actor => ({ id: s.user.id, name: s.user.username, ip: clientIp(req) });
-
 const profileFrom = (req: Request): ProfileValues => ({ displayName: field(req, 'displayName'), roles: fields(req, 'roles'), departmentId: field(req, 'departmentId') });
 
 const profileOf = (u: User): ProfileValues => ({ displayName: u.displayName, roles: u.roles, departmentId: u.departmentId ?? '' });
-
-/** Runs a change; a ValidationError becomes the errors to show, anything else propagates. */
-async function attempt(change: () => Promise<unknown>): Promise<FormErrors | null> {
-  try {
-    await change();
-    return null;
-  } catch (e) {
-    if (e instanceof ValidationError) return { [e.field]: e.message };
-    throw e;
-  }
-}
 
 export function adminUserRoutes(router: Router, ctx: ConsoleContext): void {
   const departments = () => ctx.reference.departments({ includeInactive: true });

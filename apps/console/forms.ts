@@ -2,10 +2,22 @@
  * Form controls with their labels and errors: a field's error sits right under it, is tied to it with
  * aria-describedby, and is listed in a summary at the top that links to the field.
  */
+import { ValidationError } from '../validation.js';
 import { html, type Html } from './html.js';
 
 /** Error messages by field name. */
 export type FormErrors = Record<string, string>;
+
+/** Runs a change; a ValidationError becomes the errors to show, anything else propagates. */
+export async function attempt(change: () => Promise<unknown>): Promise<FormErrors | null> {
+  try {
+    await change();
+    return null;
+  } catch (e) {
+    if (e instanceof ValidationError) return { [e.field]: e.message };
+    throw e;
+  }
+}
 
 export const errorId = (name: string): string => `${name}-error`;
 

@@ -6,8 +6,9 @@ import type { NextFunction, Request, Response } from 'express';
 import type { ActiveSession, SessionService } from '../accounts/session-service.js';
 import { sameToken } from '../accounts/session-service.js';
 import type { Role } from '../../db/roles.js';
+import type { Actor } from '../validation.js';
 import { html } from './html.js';
-import { cookies, field, sendPage, wantsJson } from './http.js';
+import { clientIp, cookies, field, sendPage, wantsJson } from './http.js';
 import { layout } from './layout.js';
 
 export const SESSION_COOKIE = 'sc_session';
@@ -15,6 +16,9 @@ export const SESSION_COOKIE = 'sc_session';
 export function sessionOf(res: Response): ActiveSession | undefined {
   return res.locals.session as ActiveSession | undefined;
 }
+
+/** The logged-in person as the author of a change, for the audit log. */
+export const actorOf = (req: Request, s: ActiveSession): Actor => ({ id: s.user.id, name: s.user.username, ip: clientIp(req) });
 
 /** For handlers behind `requireLogin`. */
 export function mustSession(res: Response): ActiveSession {
