@@ -23,8 +23,55 @@ const schema = z
         transports: z.array(z.enum(['udp', 'tcp', 'tls'])).min(1).default(['udp', 'tcp']),
         /** Digest realm of the registrar; SIP passwords are stored as HA1 for this realm. */
         realm: z.string().regex(/^[A-Za-z0-9.-]+$/).default('setagaya-call'),
+        /** Digest algorithms challenged with, preferred first (RFC 8760); devices that answer only the first challenge need MD5 first. */
+        digestAlgorithms: z.array(z.enum(['SHA-256', 'MD5'])).min(1).default(['SHA-256', 'MD5']),
+        tlsPort: port.default(5061),
+        /** PEM files of the TLS transport; required when `transports` lists tls. */
+        tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+        /** RFC 3261 timer base values (T1, T2, T4), ms. */
+        timers: z
+          .strictObject({
+            t1Ms: z.number().int().min(10).max(10_000).default(500),
+            t2Ms: z.number().int().min(100).max(60_000).default(4000),
+            t4Ms: z.number().int().min(100).max(60_000).default(5000),
+          })
+          .prefault({}),
+        /** RFC 4028 session interval asked for and the smallest accepted, seconds. */
+        sessionExpiresS: z.number().int().min(90).max(86_400).default(1800),
+        minSeS: z.number().int().min(90).max(86_400).default(90),
+        registrar: z
+          .strictObject({
+            minExpiresS: z.number().int().min(1).default(60),
+            maxExpiresS: z.number().int().min(60).default(7200),
+            defaultExpiresS: z.number().int().min(60).default(3600),
+          })
+          .prefault({}),
+        /** Overload control: new requests per second and burst; above them, or with the event loop late, 503. */
+        flood: z
+          .strictObject({
+            ratePerSecond: z.number().int().min(1).default(2000),
+            burst: z.number().int().min(1).default(4000),
+            maxLoopDelayMs: z.number().int().min(10).default(250),
+          })
+          .prefault({}),
+        /** Carrier trunks (T1, T12): recognised by address, watched by OPTIONS pings, main line first. */
+        trunks: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[a-z0-9-]+$/),
+              address: z.union([z.ipv4(), z.ipv6()]),
+              port: port.default(5060),
+              transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
+              /** When set, the trunk's requests must also answer a digest challenge as this SIP account. */
+              digestUser: z.string().min(1).optional(),
+            }),
+          )
+          .default([]),
+        trunkPingS: z.number().int().min(5).max(3600).default(30),
       })
       .prefault({}),
+    /** The call-control process's health endpoint (SIP counters for the supervisor and SNMP). */
+    callControl: listener(8082),
     console: z
       .strictObject({
         address: address.default('127.0.0.1'),
@@ -67,7 +114,21 @@ const schema = z
     };
     claim('console.port', c.console.address, c.console.port);
     claim('faqPublic.port', c.faqPublic.address, c.faqPublic.port);
+    claim('callControl.port', c.callControl.address, c.callControl.port);
     if (c.sip.transports.includes('tcp')) claim('sip.port', c.sip.address, c.sip.port);
+    if (c.sip.transports.includes('tls')) {
+      claim('sip.tlsPort', c.sip.address, c.sip.tlsPort);
+      if (!c.sip.tls) ctx.addIssue({ code: 'custom', path: ['sip', 'tls'], message: 'certFile and keyFile are needed when sip.transports lists tls' });
+    }
+    if (c.sip.timers.t2Ms < c.sip.timers.t1Ms) ctx.addIssue({ code: 'custom', path: ['sip', 'timers', 't2Ms'], message: 'must not be below sip.timers.t1Ms' });
+    if (c.sip.minSeS > c.sip.sessionExpiresS) ctx.addIssue({ code: 'custom', path: ['sip', 'minSeS'], message: 'must not be above sip.sessionExpiresS' });
+    const r = c.sip.registrar;
+    if (r.minExpiresS > r.defaultExpiresS || r.defaultExpiresS > r.maxExpiresS) {
+      ctx.addIssue({ code: 'custom', path: ['sip', 'registrar'], message: 'needs minExpiresS <= defaultExpiresS <= maxExpiresS' });
+    }
+    const names = c.sip.trunks.map((t) => t.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) ctx.addIssue({ code: 'custom', path: ['sip', 'trunks'], message: `trunk name ${dup} is used twice` });
     if (c.supervisor.restartMaxMs < c.supervisor.restartInitialMs) {
       ctx.addIssue({ code: 'custom', path: ['supervisor', 'restartMaxMs'], message: 'must not be below supervisor.restartInitialMs' });
     }

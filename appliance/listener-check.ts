@@ -1,5 +1,6 @@
 /** Whether a listener can be had, and one clear message naming its config key when it cannot. */
-import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { createServer, isIPv6 } from 'node:net';
 import type { Listener } from './process-table.js';
 import { UserError } from './runtime.js';
 
@@ -20,5 +21,17 @@ export async function probeListener(listener: Listener, configKey: string): Prom
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, listener, configKey)));
     server.listen({ port: listener.port, host: listener.address, exclusive: true }, () => server.close(() => resolve()));
+  });
+}
+
+/** The same for a UDP port (SIP over UDP), bound and released at once. */
+export async function probeUdp(listener: Listener, configKey: string): Promise<void> {
+  const socket = createSocket(isIPv6(listener.address) ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      socket.close();
+      reject(listenError(e, listener, configKey));
+    });
+    socket.bind({ port: listener.port, address: listener.address, exclusive: true }, () => socket.close(() => resolve()));
   });
 }

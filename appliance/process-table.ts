@@ -4,7 +4,7 @@
  */
 
 /** Config keys of web listeners. */
-export type WebKey = 'console' | 'faqPublic';
+export type WebKey = 'console' | 'faqPublic' | 'callControl';
 
 export interface Listener {
   address: string;
@@ -24,6 +24,8 @@ export interface ProcessSpec {
 export const PROCESSES: readonly ProcessSpec[] = [
   { name: 'console', entry: 'processes/console.js', web: 'console', needsRtpengine: false },
   { name: 'faq-public', entry: 'processes/faq-public.js', web: 'faqPublic', needsRtpengine: false },
+  // SDP passes through until media anchoring lands (issue 4), which sets needsRtpengine.
+  { name: 'callcontrol', entry: 'processes/callcontrol.js', web: 'callControl', needsRtpengine: false },
 ];
 
 export function httpUrl(listener: Listener): string {

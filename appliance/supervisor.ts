@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { SupervisedChild } from './child-process.js';
 import { stampClock } from './clock-env.js';
 import { waitUntilHealthy } from './health-poll.js';
-import { probeListener } from './listener-check.js';
+import { probeListener, probeUdp } from './listener-check.js';
 import { holdPidFile, refuseIfRunning } from './pid-file.js';
 import { prepareData } from './prepare.js';
 import { httpUrl, PROCESSES } from './process-table.js';
@@ -29,6 +29,10 @@ async function main(): Promise<void> {
 
   refuseIfRunning(config.dataDir);
   for (const { spec } of table) if (spec.web) await probeListener(config[spec.web], spec.web);
+  const sip = config.sip;
+  if (sip.transports.includes('udp')) await probeUdp(sip, 'sip');
+  if (sip.transports.includes('tcp')) await probeListener(sip, 'sip');
+  if (sip.transports.includes('tls')) await probeListener({ address: sip.address, port: sip.tlsPort }, 'sip');
   const releasePidFile = holdPidFile(config.dataDir);
   process.on('exit', releasePidFile);
 

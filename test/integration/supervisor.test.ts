@@ -3,6 +3,7 @@
  * temporary data folder, its children killed and restarted, bad configs refused before anything is touched.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
@@ -99,12 +100,16 @@ function startSupervisor(t: Test, configYaml: string, dataDir: string, env: Reco
 async function portsConfig(extra = '') {
   const consolePort = await freePort();
   const faqPort = await freePort();
-  const yaml = `console:\n  port: ${consolePort}\nfaqPublic:\n  port: ${faqPort}\nsupervisor:\n  restartInitialMs: 100\n  stopTimeoutMs: 5000\n${extra}`;
-  return { consolePort, faqPort, yaml };
+  const callControlPort = await freePort();
+  const sipPort = await freePort();
+  const yaml =
+    `console:\n  port: ${consolePort}\nfaqPublic:\n  port: ${faqPort}\ncallControl:\n  port: ${callControlPort}\nsip:\n  port: ${sipPort}\n` +
+    `supervisor:\n  restartInitialMs: 100\n  stopTimeoutMs: 5000\n${extra}`;
+  return { consolePort, faqPort, callControlPort, sipPort, yaml };
 }
 
-t.test('runs console and faq-public, restarts a killed child, stops cleanly on SIGTERM', async (t) => {
-  const { consolePort, faqPort, yaml } = await portsConfig();
+t.test('runs console, faq-public and callcontrol, restarts a killed child, stops cleanly on SIGTERM', async (t) => {
+  const { consolePort, faqPort, callControlPort, yaml } = await portsConfig();
   const dataDir = join(tempDataDir(t), 'data');
   const clockStart = Date.parse('2027-06-01T10:00:00+09:00');
   const spawnedAt = Date.now();
@@ -112,6 +117,8 @@ t.test('runs console and faq-public, restarts a killed child, stops cleanly on S
 
   const consoleHealth = await waitFor('console /healthz', () => health(consolePort));
   const faqHealth = await waitFor('faq-public /healthz', () => health(faqPort));
+  const callControlHealth = await waitFor('callcontrol /healthz', () => health(callControlPort));
+  t.match(callControlHealth, { process: 'callcontrol', status: 'ok', parts: { database: { state: 'up' }, sip: { state: 'up', registrations: 0 } } });
   t.match(consoleHealth, { process: 'console', status: 'ok', parts: { database: { state: 'up' } } });
   t.match(faqHealth, { process: 'faq-public', status: 'ok', parts: { database: { state: 'up', zone: 'public' } } });
 
@@ -171,6 +178,18 @@ t.test('an occupied port is named, before the data folder is touched', async (t)
   const sup = startSupervisor(t, yaml, dataDir);
   t.equal((await sup.exit).code, 2);
   t.match(sup.err().trim(), new RegExp(`^supervisor: 127\\.0\\.0\\.1:${faqPort} is already in use \\(faqPublic\\.port\\)`));
+  t.notOk(existsSync(dataDir), 'the data folder was not created');
+});
+
+t.test('an occupied SIP UDP port is named too', async (t) => {
+  const { sipPort, yaml } = await portsConfig();
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(sipPort, '127.0.0.1', resolve));
+  t.teardown(() => socket.close());
+  const dataDir = join(tempDataDir(t), 'data');
+  const sup = startSupervisor(t, yaml, dataDir);
+  t.equal((await sup.exit).code, 2);
+  t.match(sup.err().trim(), new RegExp(`^supervisor: 127\\.0\\.0\\.1:${sipPort} is already in use \\(sip\\.port\\)`));
   t.notOk(existsSync(dataDir), 'the data folder was not created');
 });
 

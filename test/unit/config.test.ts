@@ -25,7 +25,18 @@ t.test('defaults: everything on 127.0.0.1, data in ./var', async (t) => {
   const c = loadConfig({});
   t.match(c, {
     dataDir: resolve('var'),
-    sip: { address: '127.0.0.1', port: 5060, transports: ['udp', 'tcp'], realm: 'setagaya-call' },
+    sip: {
+      address: '127.0.0.1',
+      port: 5060,
+      transports: ['udp', 'tcp'],
+      realm: 'setagaya-call',
+      digestAlgorithms: ['SHA-256', 'MD5'],
+      timers: { t1Ms: 500, t2Ms: 4000, t4Ms: 5000 },
+      sessionExpiresS: 1800,
+      minSeS: 90,
+      trunks: [],
+    },
+    callControl: { address: '127.0.0.1', port: 8082 },
     console: { address: '127.0.0.1', port: 8080, secureCookies: false },
     faqPublic: { address: '127.0.0.1', port: 8081 },
     supervisor: { restartInitialMs: 500, restartMaxMs: 30_000, stableAfterMs: 60_000, stopTimeoutMs: 10_000 },
@@ -71,6 +82,15 @@ t.test('bad values name the key and the reason', async (t) => {
     [{ log: { level: 'verbose' } }, /^config: log\.level: /],
     [{ supervisor: { restartInitialMs: 5_000, restartMaxMs: 1_000 } }, /^config: supervisor\.restartMaxMs: must not be below supervisor\.restartInitialMs/],
     [{ console: null }, /^config: console: /],
+    [{ sip: { transports: ['udp', 'tls'] } }, /^config: sip\.tls: certFile and keyFile are needed/],
+    [{ sip: { timers: { t1Ms: 2000, t2Ms: 1000 } } }, /^config: sip\.timers\.t2Ms: must not be below sip\.timers\.t1Ms/],
+    [{ sip: { minSeS: 3600, sessionExpiresS: 1800 } }, /^config: sip\.minSeS: must not be above/],
+    [{ sip: { sessionExpiresS: 30 } }, /^config: sip\.sessionExpiresS: /],
+    [{ sip: { registrar: { minExpiresS: 600, defaultExpiresS: 300 } } }, /^config: sip\.registrar: needs minExpiresS <= defaultExpiresS <= maxExpiresS/],
+    [{ sip: { digestAlgorithms: ['SHA-512'] } }, /^config: sip\.digestAlgorithms\.0: /],
+    [{ sip: { trunks: [{ name: 'main', address: 'carrier.example' }] } }, /^config: sip\.trunks\.0\.address: /],
+    [{ sip: { trunks: [{ name: 'main', address: '192.0.2.1' }, { name: 'main', address: '192.0.2.2' }] } }, /^config: sip\.trunks: trunk name main is used twice/],
+    [{ sip: { flood: { ratePerSecond: 0 } } }, /^config: sip\.flood\.ratePerSecond: /],
   ];
   for (const [input, expected] of cases) t.match(message(() => parseConfig(input)), expected, JSON.stringify(input));
 });
@@ -80,6 +100,9 @@ t.test('two listeners on one address and port clash', async (t) => {
   t.match(message(() => parseConfig({ sip: { port: 8081 } })), /^config: sip\.port: port 8081 on 127\.0\.0\.1 is already used by faqPublic\.port/);
   t.equal(message(() => parseConfig({ sip: { port: 8081, transports: ['udp'] } })), null, 'SIP over UDP only does not take the TCP port');
   t.equal(message(() => parseConfig({ faqPublic: { port: 8080, address: '127.0.0.2' } })), null, 'another address is no clash');
+  t.equal(message(() => parseConfig({ callControl: { port: 8080 } })), 'config: callControl.port: port 8080 on 127.0.0.1 is already used by console.port');
+  const tls = { certFile: '/etc/sc/cert.pem', keyFile: '/etc/sc/key.pem' };
+  t.match(message(() => parseConfig({ sip: { transports: ['tls'], tls, tlsPort: 8081 } })), /^config: sip\.tlsPort: port 8081 on 127\.0\.0\.1 is already used by faqPublic\.port/);
 });
 
 t.test('files that cannot be read or parsed', async (t) => {
