@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import express from 'express';
-import { sipHa1Lookup, sipUserExists } from '../../apps/accounts/sip-directory.js';
+import { sipHa1Lookup, sipUserState } from '../../apps/accounts/sip-directory.js';
 import { routeSoftphoneCalls } from '../../apps/callflow/softphone-calls.js';
 import { databaseCheck } from '../../apps/health/database-check.js';
 import { healthReporter } from '../../apps/health/health.js';
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   location.on('change', (user, bindings) => log.info('registration', { user, contacts: bindings.map((b) => b.contact) }));
 
   stack.onRequest('REGISTER', registrar.handle);
-  stack.onRequest('INVITE', routeSoftphoneCalls({ stack, location, auth, trunks, userExists: (u) => sipUserExists(users, u), log }));
+  stack.onRequest('INVITE', routeSoftphoneCalls({ stack, location, auth, trunks, userState: (u) => sipUserState(users, u), log }));
 
   try {
     await stack.listen();

@@ -16,7 +16,12 @@ export function sipHa1Lookup(users: UsersRepository): Ha1Lookup {
   };
 }
 
-/** Whether a SIP user exists (404 versus 480 for a call to someone not registered). */
-export async function sipUserExists(users: UsersRepository, sipUser: string): Promise<boolean> {
-  return (await users.sipAccount(sipUser)) !== undefined;
+/** A SIP user as call routing sees it: reachable only when the account exists and is not disabled. */
+export type SipUserState = 'active' | 'disabled' | 'missing';
+
+export async function sipUserState(users: UsersRepository, sipUser: string): Promise<SipUserState> {
+  const account = await users.sipAccount(sipUser);
+  if (!account) return 'missing';
+  const user = await users.byId(account.userId);
+  return user && !user.disabledAt ? 'active' : 'disabled';
 }

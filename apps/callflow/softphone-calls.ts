@@ -10,6 +10,7 @@ import { isSipUri, unescape, type SipUri } from '../../sip/message/uri.js';
 import type { LocationService } from '../../sip/registrar/location.js';
 import type { RequestAuthenticator } from '../../sip/registrar/request-authenticator.js';
 import type { TrunkMonitor } from '../../sip/trunk/trunks.js';
+import type { SipUserState } from '../accounts/sip-directory.js';
 import type { Logger } from '../logger.js';
 
 export interface SoftphoneCallDeps {
@@ -17,12 +18,12 @@ export interface SoftphoneCallDeps {
   location: LocationService;
   auth: RequestAuthenticator;
   trunks: TrunkMonitor;
-  userExists: (sipUser: string) => Promise<boolean>;
+  userState: (sipUser: string) => Promise<SipUserState>;
   log: Logger;
 }
 
 export function routeSoftphoneCalls(deps: SoftphoneCallDeps): (req: IncomingRequest) => Promise<void> {
-  const { stack, location, auth, trunks, userExists, log } = deps;
+  const { stack, location, auth, trunks, userState, log } = deps;
   return async (req) => {
     const trunk = trunks.match(req.source);
     if (trunk) {
@@ -45,9 +46,15 @@ export function routeSoftphoneCalls(deps: SoftphoneCallDeps): (req: IncomingRequ
       return;
     }
     const callee = unescape(uri.user);
+    // A disabled account's softphone may still hold a binding until it expires: it is not reachable (O4).
+    const state = await userState(callee);
+    if (state !== 'active') {
+      req.respond(404);
+      return;
+    }
     const binding = location.lookup(callee)[0];
     if (!binding) {
-      req.respond((await userExists(callee)) ? 480 : 404);
+      req.respond(480);
       return;
     }
     const from = presentedIdentity(req, caller, uri);

@@ -38,6 +38,8 @@ const passThrough: SdpTransform = async (sdp) => sdp;
 
 export class B2BUA extends EventEmitter<B2buaEvents> {
   private ended = false;
+  /** The leg whose REFER is being carried out, and why it ended if it hung up meanwhile. */
+  private referral: { referrer: Dialog; gone?: DestroyCause } | undefined;
 
   constructor(
     private readonly stack: SipStack,
@@ -68,6 +70,11 @@ export class B2BUA extends EventEmitter<B2buaEvents> {
     d.on('destroy', (cause) => {
       const { leg, other } = this.legs(d);
       if (d !== this.a && d !== this.b) return; // a leg replaced by a transfer ends alone
+      if (this.referral?.referrer === d) {
+        // RFC 5589 §6: a transferor may hang up once its REFER is accepted; the transfer goes on without it.
+        this.referral.gone = cause;
+        return;
+      }
       this.finish(leg, cause);
       void other.destroy();
     });
@@ -106,19 +113,31 @@ export class B2BUA extends EventEmitter<B2buaEvents> {
       return;
     }
     req.respond(202);
+    const referral: { referrer: Dialog; gone?: DestroyCause } = { referrer };
+    this.referral = referral;
     const notify = (status: number, reason: string) => referrer.notifyReferStatus(status, reason).catch(() => undefined);
     await notify(100, 'Trying');
     const { leg, other } = this.legs(referrer);
-    let replacement: Dialog;
+    let replacement: Dialog | undefined;
     try {
       replacement = await this.stack.createUAC({ uri: target, sdp: await this.sdp(other.remoteSdp, leg) });
       await other.modify(await this.sdp(replacement.remoteSdp, leg === 'a' ? 'b' : 'a'));
     } catch (e) {
+      // The new party answered but the other party could not be moved to it (gone, or refused the re-INVITE):
+      // its call is hung up rather than left open with nobody on the other end.
+      void replacement?.destroy();
+      if (this.referral === referral) this.referral = undefined;
       const status = e instanceof SipError ? e.status : 500;
       await notify(status, e instanceof SipError ? e.reason : 'Server Internal Error');
       this.emit('transferred', status, target);
+      // A referrer that hung up meanwhile leaves the other party alone: the call ends as it would have then.
+      if (referral.gone) {
+        this.finish(leg, referral.gone);
+        void other.destroy();
+      }
       return;
     }
+    if (this.referral === referral) this.referral = undefined;
     if (leg === 'a') this.a = replacement;
     else this.b = replacement;
     this.relay(replacement);

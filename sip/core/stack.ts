@@ -71,6 +71,24 @@ export interface UacOptions {
   deferAck?: boolean;
 }
 
+/** An out-of-dialog non-INVITE request (`SipStack.request`). */
+export interface OutOfDialogOptions {
+  uri: string;
+  destination?: Peer;
+  from?: string;
+  to?: string;
+  /**
+   * Reused across requests that belong together, with a higher `cseq` each time: a softphone keeps one
+   * Call-ID for its REGISTERs (§10.2.4), so the registrar can tell a late one from a new one.
+   */
+  callId?: string;
+  cseq?: number;
+  headers?: Array<[string, string]>;
+  body?: string;
+  contentType?: string;
+  auth?: { user: string; password: string };
+}
+
 export interface StackEvents {
   /** A dialog was created (UAS or UAC). */
   dialog: [dialog: Dialog];
@@ -263,7 +281,6 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
       let provisional = false;
       let cancelled = false;
       let dialog: Dialog | undefined;
-      let tx: ClientTransaction;
       const cancel = () => {
         cancelled = true;
         if (provisional) this.sendCancel(tx);
@@ -273,11 +290,11 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
         return;
       }
       opts.signal?.addEventListener('abort', cancel, { once: true });
-      tx = this.transactions.request(req, destination, {
+      const tx: ClientTransaction = this.transactions.request(req, destination, {
         response: (res) => {
           if (res.status < 200) {
             // §9.1: any provisional response, 100 Trying included, lets a held CANCEL go.
-            if (res.status > 100 && !provisional) {
+            if (!provisional) {
               provisional = true;
               if (cancelled) this.sendCancel(tx);
             }
@@ -308,7 +325,8 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
         },
         failed: (reason) => {
           opts.signal?.removeEventListener('abort', cancel);
-          reject(reason === 'timeout' ? new SipError(408, 'Request Timeout') : new SipError(503, 'Service Unavailable'));
+          if (cancelled && reason === 'timeout') reject(new SipError(487, 'Request Terminated'));
+          else reject(reason === 'timeout' ? new SipError(408, 'Request Timeout') : new SipError(503, 'Service Unavailable'));
         },
       });
     });
@@ -346,8 +364,12 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
     return dialog;
   }
 
-  /** §9.1: CANCEL copies the INVITE's Request-URI, Call-ID, From, To, CSeq number, Route and top Via. */
+  /**
+   * §9.1: CANCEL copies the INVITE's Request-URI, Call-ID, From, To, CSeq number, Route and top Via. Without a
+   * final response to the INVITE 64*T1 after it, the INVITE counts as cancelled and its transaction ends.
+   */
   private sendCancel(invite: ClientTransaction): void {
+    setTimeout(() => invite.abandon(), 64 * this.timers.T1).unref();
     const req = invite.request;
     const h = new Headers();
     h.append('Via', req.headers.values('via')[0]!);
@@ -361,12 +383,12 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
   }
 
   /** An out-of-dialog non-INVITE request (OPTIONS ping, MESSAGE, REGISTER); resolves with the final response, whatever its status. */
-  async request(method: string, opts: { uri: string; destination?: Peer; from?: string; to?: string; headers?: Array<[string, string]>; body?: string; contentType?: string; auth?: { user: string; password: string } }): Promise<SipResponse> {
+  async request(method: string, opts: OutOfDialogOptions): Promise<SipResponse> {
     const destination = opts.destination ?? (await resolveTarget(opts.uri));
-    const callId = newCallId(this.transport.local(destination.transport).host);
+    const callId = opts.callId ?? newCallId(this.transport.local(destination.transport).host);
     const from = `${opts.from ?? `<sip:${this.userAgent}@${this.transport.local(destination.transport).host}>`};tag=${newTag()}`;
     let authorization: [string, string] | undefined;
-    for (let seq = 1; ; seq++) {
+    for (let seq = opts.cseq ?? 1; ; seq++) {
       const req = this.newRequest(method, opts.uri, destination.transport, { from, to: opts.to ?? `<${opts.uri}>`, callId, seq });
       if (authorization) req.headers.append(...authorization);
       addHeaders(req, opts.headers);

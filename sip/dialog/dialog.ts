@@ -93,7 +93,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
   private sessionTimer: SessionTimer | undefined;
   private inviteInProgress: 'local' | 'remote' | undefined;
   private readonly acks = new Map<number, SipRequest>();
-  private pendingAck: { seq: number; resolve: () => void; timer: NodeJS.Timeout; retransmit?: NodeJS.Timeout } | undefined;
+  private pendingAck: { seq: number; resolve: () => void; reject: (e: SipError) => void; timer: NodeJS.Timeout; retransmit?: NodeJS.Timeout } | undefined;
 
   constructor(
     readonly s: DialogState,
@@ -301,7 +301,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
         reject(new SipError(408, 'ACK Timeout'));
       }, timeout);
       timer.unref();
-      this.pendingAck = { seq: req.msg.cseq.seq, resolve, timer };
+      this.pendingAck = { seq: req.msg.cseq.seq, resolve, reject, timer };
       if (!tx.reliable) this.retransmit2xx(res, tx, this.host.timers.T1);
     });
   }
@@ -344,9 +344,14 @@ export class Dialog extends EventEmitter<DialogEvents> {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     this.sessionTimer?.stop();
-    if (this.pendingAck) {
-      clearTimeout(this.pendingAck.timer);
-      clearTimeout(this.pendingAck.retransmit);
+    const waiting = this.pendingAck;
+    if (waiting) {
+      clearTimeout(waiting.timer);
+      clearTimeout(waiting.retransmit);
+      this.pendingAck = undefined;
+      // A BYE that overtook a lost ACK (§15) ends the call before it was confirmed: whoever awaits the ACK
+      // (createUAS, a B2BUA about to join the legs) must hear it, or the other leg would be left up.
+      waiting.reject(new SipError(487, 'Ended Before ACK'));
     }
     this.host.removeDialog(this);
     this.emit('destroy', cause, request);

@@ -61,6 +61,11 @@ export abstract class ClientTransaction {
     if (this.state === 'calling' || this.state === 'trying' || this.state === 'proceeding') this.fail('transport');
   }
 
+  /** The transaction user stops waiting (§9.1: no final response 64*T1 after a CANCEL): ends it as a timeout. */
+  abandon(): void {
+    if (this.state === 'calling' || this.state === 'trying' || this.state === 'proceeding') this.fail('timeout');
+  }
+
   /** Ends the transaction at once (the stack is closing). */
   cancelTimers(): void {
     clearTimeout(this.timer);

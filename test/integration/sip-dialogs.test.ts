@@ -4,7 +4,8 @@
  * with the timers of test/helpers/sip-stack.ts; raw sockets play the far end where the wire itself is
  * what is checked (2xx retransmission, CANCEL timing, session refreshes).
  */
-import { once } from 'node:events';
+import { createSocket } from 'node:dgram';
+import { once, type EventEmitter } from 'node:events';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,7 +23,6 @@ import { StreamFramer } from '../../sip/message/stream-framer.js';
 import { RequestAuthenticator } from '../../sip/registrar/request-authenticator.js';
 import { effectiveDirection, parseSdp, type SdpDirection } from '../../sip/sdp/sdp.js';
 import { startStack, TEST_TIMERS } from '../helpers/sip-stack.js';
-import { createSocket } from 'node:dgram';
 
 const T1 = TEST_TIMERS.T1;
 const T2 = TEST_TIMERS.T2;
@@ -38,6 +38,11 @@ async function until<T>(what: string, probe: () => T | undefined | null | false,
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
   }
+}
+
+/** The next emission of an event, as `once` gives it; a failure rather than a hang when it never comes. */
+function next(emitter: EventEmitter, event: string, timeoutMs = 3000): Promise<unknown[]> {
+  return once(emitter, event, { signal: AbortSignal.timeout(timeoutMs) });
 }
 
 /** A rejection as a value, to assert on. */
@@ -135,11 +140,11 @@ interface Call {
 }
 
 /** A call from the caller through the B2BUA to the callee, confirmed on all four dialogs. */
-async function call(x: Trio, uri = x.b2bUri): Promise<Call> {
-  const a = await x.caller.createUAC({ uri, sdp: CALLER_SDP });
-  const n = x.b2buas.length;
-  const bua = await until('the B2BUA joined', () => x.b2buas[n - 1] ?? x.b2buas[0]);
-  const c = await until('the callee answered', () => x.calleeDialogs[x.calleeDialogs.length - 1]);
+async function call(x: Trio): Promise<Call> {
+  const [joined, answered] = [x.b2buas.length, x.calleeDialogs.length];
+  const a = await x.caller.createUAC({ uri: x.b2bUri, sdp: CALLER_SDP });
+  const bua = await until('the B2BUA joined', () => x.b2buas[joined]);
+  const c = await until('the callee answered', () => x.calleeDialogs[answered]);
   return { a, bua, c };
 }
 
@@ -319,7 +324,7 @@ t.test('a call through the B2BUA: dialog ids match leg by leg, SDP crosses both 
   const seen = causes({ a, ba, bb, c });
   let byeAtCallee: SipRequest | undefined;
   c.once('destroy', (_cause, req) => (byeAtCallee = req));
-  const ended = once(bua, 'end');
+  const ended = next(bua, 'end');
   await a.destroy();
   t.same(await ended, ['a', 'remote'], 'the B2BUA says the A leg hung up');
   await until('the callee hung up', () => c.state === 'terminated');
@@ -336,7 +341,7 @@ t.test('BYE from the callee ends the call back to the caller', async (t) => {
   const seen = causes({ a, ba: bua.a, bb: bua.b, c });
   let byeAtCaller: SipRequest | undefined;
   a.once('destroy', (_cause, req) => (byeAtCaller = req));
-  const ended = once(bua, 'end');
+  const ended = next(bua, 'end');
   await c.destroy();
   t.same(await ended, ['b', 'remote'], 'the B2BUA says the B leg hung up');
   await until('the caller hung up', () => a.state === 'terminated');
@@ -360,7 +365,7 @@ t.test('over TCP: the whole call, in-dialog requests and BYE on the connections'
   const answer = await a.modify(sdp('caller', 20000, 'sendonly', 2));
   t.equal(direction(answer), 'recvonly', 're-INVITE over TCP');
   t.equal(x.caller.transport.openConnections > 0, true, 'the caller holds a connection');
-  const ended = once(bua, 'end');
+  const ended = next(bua, 'end');
   await c.destroy();
   t.same(await ended, ['b', 'remote']);
   await until('the caller hung up', () => a.state === 'terminated');
@@ -376,12 +381,8 @@ t.test('UDP: the UAS retransmits its 2xx T1, 2T1, 4T1 ... capped at T2 until the
   const raw = await rawUdp(t);
   raw.autoAnswer('BYE', 200);
   let result: unknown = 'pending';
-  let dialog: Dialog | undefined;
   let cause: DestroyCause | undefined;
-  callee.on('dialog', (d) => {
-    dialog = d;
-    d.once('destroy', (c) => (cause = c));
-  });
+  callee.on('dialog', (d) => d.once('destroy', (c) => (cause = c)));
   callee.onRequest('INVITE', async (req) => {
     result = await callee.createUAS(req, { sdp: CALLEE_SDP }).catch((e: unknown) => e);
   });
@@ -495,7 +496,6 @@ t.test('CANCEL after 180: the caller gets 487, the callee INVITE is cancelled th
 
 t.test('abort before any provisional: CANCEL waits for the first provisional, even 100 Trying (§9.1)', async (t) => {
   const caller = await startStack(t);
-  const callerPort = caller.transport.local('udp').port;
   const raw = await rawUdp(t);
   const ac = new AbortController();
   const result = failure(caller.createUAC({ uri: `sip:raw@127.0.0.1:${raw.port}`, sdp: CALLER_SDP, signal: ac.signal }));
@@ -520,7 +520,25 @@ t.test('abort before any provisional: CANCEL waits for the first provisional, ev
   const [ack] = await raw.wait('the ACK of the 487', isRequest('ACK'));
   t.equal((ack!.msg as SipRequest).topVia.params.get('branch'), invite.topVia.params.get('branch'), 'the 487 is ACKed in its transaction');
   t.equal(caller.dialogCount, 0);
-  t.ok(callerPort > 0);
+});
+
+t.test('a CANCEL whose INVITE never gets its 487: the INVITE counts as cancelled after 64*T1 (§9.1)', async (t) => {
+  const caller = await startStack(t);
+  const raw = await rawUdp(t);
+  raw.autoAnswer('CANCEL', 200, { toTag: 'callee-tag' });
+  const ac = new AbortController();
+  const result = failure(caller.createUAC({ uri: `sip:raw@127.0.0.1:${raw.port}`, sdp: CALLER_SDP, signal: ac.signal }));
+  const [first] = await raw.wait('the INVITE', isRequest('INVITE'));
+  raw.reply(first!.msg as SipRequest, 180, { toTag: 'callee-tag' });
+  await sleep(T1);
+  ac.abort();
+  const [cancel] = await raw.wait('the CANCEL', isRequest('CANCEL'));
+  const err = await Promise.race([result, sleep(64 * T1 + 1500).then(() => 'still waiting')]);
+  const took = performance.now() - cancel!.at;
+  t.ok(err instanceof SipError && err.status === 487, `createUAC rejected with 487 (${String(err)})`);
+  t.ok(took >= 64 * T1 - 20, `64*T1 after the CANCEL (${took.toFixed(0)} ms)`);
+  await until('the CANCEL transaction ended', () => caller.stats().clientTransactions === 0, 2 * TEST_TIMERS.T4).catch(() => undefined);
+  t.equal(caller.stats().clientTransactions, 0, 'the INVITE transaction is gone too');
 });
 
 t.test('a caller giving up on a callee that never rings: both CANCELs go after 100 Trying, through the B2BUA', async (t) => {
@@ -535,7 +553,7 @@ t.test('a caller giving up on a callee that never rings: both CANCELs go after 1
   const result = failure(x.caller.createUAC({ uri: x.b2bUri, sdp: CALLER_SDP, signal: ac.signal, onProvisional: (res) => provisional.push(res.status) }));
   await until('the callee has the INVITE', () => x.calleeInvites.length);
   ac.abort();
-  const err = await result;
+  const err = await Promise.race([result, sleep(2000).then(() => 'no answer within 2 s')]);
   t.ok(err instanceof SipError && err.status === 487, `the caller got 487 (${String(err)})`);
   t.same(provisional, [], 'nothing but 100 Trying reached the caller');
   await until('the CANCEL reached the callee', () => cancelled, 1000).catch(() => undefined);
@@ -627,11 +645,11 @@ t.test('UPDATE hold (RFC 3311) crosses the B2BUA as UPDATE', async (t) => {
     methods.push(method);
     return base(offer, method);
   };
-  const modified = once(c, 'modified');
+  const modified = next(c, 'modified');
   const held = await a.modify(sdp('caller', 20000, 'inactive', 2), 'UPDATE');
   t.equal(direction(held), 'inactive', 'inactive mirrors inactive');
   t.same(methods, ['UPDATE'], 'the callee got an UPDATE');
-  t.equal(direction((await modified)[0]), 'inactive');
+  t.equal(direction((await modified)[0] as string), 'inactive');
   t.equal(direction(bua.b.remoteSdp), 'inactive');
   const resumed = await a.modify(CALLER_SDP, 'UPDATE');
   t.equal(direction(resumed), 'sendrecv');
@@ -735,8 +753,8 @@ t.test('blind transfer: the callee REFERs the caller to a fourth party; NOTIFY 1
   const { target, dialogs } = await transferTarget(t);
   const { a, bua, c } = await call(x);
   const notifies = collectNotifies(c);
-  const transferred = once(bua, 'transferred');
-  const callerModified = once(a, 'modified');
+  const transferred = next(bua, 'transferred');
+  const callerModified = next(a, 'modified');
   let ended: unknown[] | undefined;
   bua.on('end', (...args) => (ended = args));
   const targetUri = uriOf('agent', target);
@@ -767,7 +785,7 @@ t.test('blind transfer: the callee REFERs the caller to a fourth party; NOTIFY 1
   t.equal((await a.request('OPTIONS')).status, 200);
 
   // The caller hangs up: the BYE reaches the new party.
-  const targetBye = once(n, 'destroy');
+  const targetBye = next(n, 'destroy');
   await a.destroy();
   t.same((await targetBye)[0], 'remote', 'the new party got the BYE');
   t.same(ended, ['a', 'remote']);
@@ -775,12 +793,86 @@ t.test('blind transfer: the callee REFERs the caller to a fourth party; NOTIFY 1
   t.pass('every dialog ended');
 });
 
+t.test('blind transfer by the caller: the callee is re-INVITEd toward the new party, whose BYE reaches the callee', async (t) => {
+  const x = await trio(t);
+  const { target, dialogs } = await transferTarget(t);
+  const { a, bua, c } = await call(x);
+  const notifies = collectNotifies(a);
+  const calleeModified = next(c, 'modified');
+  t.equal((await a.refer(uriOf('agent', target))).status, 202);
+  await until('the final NOTIFY', () => notifies.length >= 2);
+  t.same(notifies.map((n) => n.frag), ['SIP/2.0 100 Trying', 'SIP/2.0 200 OK']);
+  t.equal((await calleeModified)[0], TARGET_SDP, "the callee was re-INVITEd with the new party's SDP");
+  const n = await until('the target answered', () => dialogs[0]);
+  t.equal(n.remoteSdp, CALLEE_SDP, "the new party got the callee's SDP");
+  t.equal(bua.a.callId, n.callId, 'the A leg is now the new party');
+  await a.destroy();
+  await sleep(6 * T1);
+  t.equal(c.state, 'confirmed', "the caller's BYE leaves the callee connected");
+  const calleeBye = next(c, 'destroy');
+  await n.destroy();
+  t.equal((await calleeBye)[0], 'remote', "the new party's BYE reached the callee");
+});
+
+t.test('a referrer that hangs up right after the 202 does not stop the transfer (RFC 5589 §6)', async (t) => {
+  const x = await trio(t);
+  const { target, dialogs } = await transferTarget(t);
+  const { a, bua, c } = await call(x);
+  let ended: unknown[] | undefined;
+  bua.on('end', (...args) => (ended = args));
+  const callerModified = next(a, 'modified');
+  const transferred = next(bua, 'transferred');
+  t.equal((await c.refer(uriOf('agent', target))).status, 202);
+  await c.destroy();
+  t.equal((await transferred)[0], 200, 'the transfer completed');
+  t.equal((await callerModified)[0], TARGET_SDP, 'the caller was moved to the new party');
+  const n = await until('the target answered', () => dialogs[0]);
+  t.equal(a.state, 'confirmed', 'the caller was not hung up with the referrer');
+  t.equal(ended, undefined);
+  const targetBye = next(n, 'destroy');
+  await a.destroy();
+  t.equal((await targetBye)[0], 'remote', "the caller's BYE reaches the new party");
+  t.same(ended, ['a', 'remote']);
+});
+
+t.test('a referrer gone and the transfer failed: the other party is hung up', async (t) => {
+  const x = await trio(t);
+  const { target } = await transferTarget(t);
+  const { a, bua, c } = await call(x);
+  const ended = next(bua, 'end');
+  const callerBye = next(a, 'destroy');
+  t.equal((await c.refer(uriOf('busy', target))).status, 202);
+  await c.destroy();
+  t.same(await ended, ['b', 'remote'], 'the call ends as the referrer left it: its BYE');
+  t.equal((await callerBye)[0], 'remote', 'the caller got a BYE');
+});
+
+t.test('a transfer the remaining party refuses (488 to the re-INVITE): NOTIFY 488, the new party is hung up, the call stays', async (t) => {
+  const x = await trio(t);
+  const { target, dialogs } = await transferTarget(t);
+  const { a, bua, c } = await call(x);
+  a.onModify = async () => {
+    throw new SipError(488, 'Not Acceptable Here');
+  };
+  const notifies = collectNotifies(c);
+  t.equal((await c.refer(uriOf('agent', target))).status, 202);
+  await until('the final NOTIFY', () => notifies.length >= 2);
+  t.same(notifies.map((n) => n.frag), ['SIP/2.0 100 Trying', 'SIP/2.0 488 Not Acceptable Here']);
+  const n = await until('the target answered', () => dialogs[0]);
+  await until('the new party hung up', () => n.state === 'terminated', 1000).catch(() => undefined);
+  t.equal(n.state, 'terminated', 'the new party is not left connected to nobody');
+  t.equal(target.dialogCount, 0);
+  t.equal(a.state, 'confirmed');
+  t.equal(c.state, 'confirmed');
+  t.equal(bua.b.callId, c.callId, 'the B leg is unchanged');
+});
+
 t.test('transfer to a busy target: NOTIFY 486 and the original call stays up (the caller REFERs)', async (t) => {
   const x = await trio(t);
   const { target } = await transferTarget(t);
   const { a, bua, c } = await call(x);
   const notifies = collectNotifies(a);
-  const transferred = once(bua, 'transferred');
+  const transferred = next(bua, 'transferred');
   const targetUri = uriOf('busy', target);
   t.equal((await a.refer(targetUri)).status, 202);
   await until('the final NOTIFY', () => notifies.length >= 2);
@@ -863,7 +955,7 @@ t.test('session timer: when the refresher dies, the other side sends BYE before 
   const x = await trio(t, { stack: SHORT_TIMER });
   const { a, bua, c } = await call(x);
   const seen = causes({ ba: bua.a, bb: bua.b, c });
-  const ended = once(bua, 'end');
+  const ended = next(bua, 'end');
   const closedAt = performance.now();
   await x.caller.close(); // the caller's stack dies without a BYE: nothing refreshes the A leg any more
   t.equal(a.state, 'terminated');

@@ -5,6 +5,7 @@
  * with SC_FUZZ_SEED=<seed>. `test/bench/sip-fuzz.ts` runs more.
  */
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { fuzz, serveLikeTheAppliance } from '../helpers/sip-fuzz-run.js';
 import { options, startStack, udpPeer } from '../helpers/sip-stack.js';
@@ -39,7 +40,13 @@ t.test(`${CASES} mutated messages (seed ${seed}) do not stop the stack`, async (
 
   peer.clear();
   const port = stack.transport.local('udp').port;
-  peer.send(options(peer.port, `after-fuzz-${seed}`), port);
-  t.equal((await peer.final(3000))?.status, 200, 'OPTIONS over UDP is still answered');
+  // Under a loaded CI machine the flood guard may still be refusing new requests (503): it must recover.
+  let status: number | undefined;
+  for (let i = 0; i < 20 && status !== 200; i++) {
+    peer.send(options(peer.port, `after-fuzz-${seed}-${i}`), port);
+    status = (await peer.final(3000))?.status;
+    if (status !== 200) await sleep(500);
+  }
+  t.equal(status, 200, 'OPTIONS over UDP is still answered');
   t.match(await optionsOverTcp(port, `after-fuzz-tcp-${seed}`), /^SIP\/2\.0 200 /, 'and over TCP');
 });

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { AccountService } from '../../apps/accounts/account-service.js';
-import { sipHa1Lookup, sipUserExists } from '../../apps/accounts/sip-directory.js';
+import { sipHa1Lookup, sipUserState } from '../../apps/accounts/sip-directory.js';
 import { routeSoftphoneCalls } from '../../apps/callflow/softphone-calls.js';
 import type { Logger } from '../../apps/logger.js';
 import { ManualClock } from '../../apps/time/clock.js';
@@ -567,7 +567,7 @@ interface Appliance extends Site {
 async function appliance(t: Test, trunkList: Trunk[] = []): Promise<Appliance> {
   const site = await registrarSite(t);
   const trunks = new TrunkMonitor(site.stack, trunkList);
-  site.stack.onRequest('INVITE', routeSoftphoneCalls({ stack: site.stack, location: site.location, auth: site.auth, trunks, userExists: (u) => sipUserExists(users, u), log: silentLog }));
+  site.stack.onRequest('INVITE', routeSoftphoneCalls({ stack: site.stack, location: site.location, auth: site.auth, trunks, userState: (u) => sipUserState(users, u), log: silentLog }));
   return { ...site, trunks };
 }
 
@@ -680,4 +680,16 @@ t.test('calls from a trunk are known by address: 480 until the call flow exists,
   const fromPhone = await callError(a.stack.createUAC({ uri: `sip:op03@127.0.0.1:${app.port}`, from: '<sip:op01@127.0.0.1>', sdp: SDP_A, auth: creds('op01') }));
   t.equal(fromPhone.status, 480);
   t.not(fromPhone.reason, 'No Call Flow Yet', 'is routed as a softphone');
+});
+
+t.test('a disabled account is not rung, though its softphone is still registered (O4)', async (t) => {
+  const app = await appliance(t);
+  const a = await softphone(t, 'op01', app);
+  const c = await softphone(t, 'op03', app);
+  t.equal(app.location.lookup('op03').length, 1, 'op03 is registered');
+  await accounts.setDisabled(userIds.op03, true, admin);
+  t.teardown(() => accounts.setDisabled(userIds.op03, false, admin));
+  const refused = await callError(a.stack.createUAC({ uri: `sip:op03@127.0.0.1:${app.port}`, from: '<sip:op01@127.0.0.1>', sdp: SDP_A, auth: creds('op01') }));
+  t.equal(refused.status, 404, 'a call to a disabled account is 404');
+  t.equal(c.invites.length, 0, 'and its softphone does not ring');
 });
