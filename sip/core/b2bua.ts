@@ -57,9 +57,11 @@ export class B2BUA extends EventEmitter<B2buaEvents> {
     await Promise.all([this.a.destroy(), this.b.destroy()]);
   }
 
-  /** Which leg a dialog is, and the other one. */
-  private legs(d: Dialog): { leg: 'a' | 'b'; other: Dialog } {
-    return d === this.a ? { leg: 'a', other: this.b } : { leg: 'b', other: this.a };
+  /** Which leg a dialog is, and the other one; undefined for a referrer's leg a transfer replaced. */
+  private legs(d: Dialog): { leg: 'a' | 'b'; other: Dialog } | undefined {
+    if (d === this.a) return { leg: 'a', other: this.b };
+    if (d === this.b) return { leg: 'b', other: this.a };
+    return undefined;
   }
 
   private join(): void {
@@ -67,9 +69,12 @@ export class B2BUA extends EventEmitter<B2buaEvents> {
   }
 
   private relay(d: Dialog): void {
+    // A referrer's leg replaced by a transfer is out of the call: what it still sends is answered for itself.
+    const fallback = this.stack.defaultModify(d);
     d.on('destroy', (cause) => {
-      const { leg, other } = this.legs(d);
-      if (d !== this.a && d !== this.b) return; // a leg replaced by a transfer ends alone
+      const legs = this.legs(d);
+      if (!legs) return;
+      const { leg, other } = legs;
       if (this.referral?.referrer === d) {
         // RFC 5589 §6: a transferor may hang up once its REFER is accepted; the transfer goes on without it.
         this.referral.gone = cause;
@@ -79,7 +84,9 @@ export class B2BUA extends EventEmitter<B2buaEvents> {
       void other.destroy();
     });
     d.onModify = async (offer, method) => {
-      const { leg, other } = this.legs(d);
+      const legs = this.legs(d);
+      if (!legs) return fallback(offer, method);
+      const { leg, other } = legs;
       // An offer-less re-INVITE asks for our offer: the other party's current session, which stays as it is.
       if (offer === undefined) return this.sdp(other.remoteSdp, leg);
       const toOther = leg === 'a' ? 'b' : 'a';
@@ -87,14 +94,21 @@ export class B2BUA extends EventEmitter<B2buaEvents> {
       return this.sdp(answer, leg);
     };
     d.on('info', (req) => {
-      const { other } = this.legs(d);
+      const other = this.legs(d)?.other;
+      if (!other) {
+        req.respond(200);
+        return;
+      }
       const body = req.msg.body.length ? { body: req.msg.text, contentType: req.msg.headers.get('content-type') } : {};
       other.request('INFO', body).then(
         (res) => req.respond(res.status),
         (e: unknown) => req.respond(e instanceof SipError ? e.status : 500),
       );
     });
-    d.on('refer', (req) => void this.transfer(d, req));
+    d.on('refer', (req) => {
+      if (this.legs(d)) void this.transfer(d, req);
+      else req.respond(403, { reason: 'Not In This Call' });
+    });
   }
 
   /**
@@ -117,10 +131,11 @@ export class B2BUA extends EventEmitter<B2buaEvents> {
     this.referral = referral;
     const notify = (status: number, reason: string) => referrer.notifyReferStatus(status, reason).catch(() => undefined);
     await notify(100, 'Trying');
-    const { leg, other } = this.legs(referrer);
+    const { leg, other } = this.legs(referrer)!;
     let replacement: Dialog | undefined;
     try {
-      replacement = await this.stack.createUAC({ uri: target, sdp: await this.sdp(other.remoteSdp, leg) });
+      // The transfer target sees who is being put through to it: the remaining party.
+      replacement = await this.stack.createUAC({ uri: target, from: stripTag(other.s.remoteParty), sdp: await this.sdp(other.remoteSdp, leg) });
       await other.modify(await this.sdp(replacement.remoteSdp, leg === 'a' ? 'b' : 'a'));
     } catch (e) {
       // The new party answered but the other party could not be moved to it (gone, or refused the re-INVITE):

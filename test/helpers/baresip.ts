@@ -124,7 +124,7 @@ export async function startBaresip(opts: BaresipOptions): Promise<Baresip> {
   const config = [
     'poll_method epoll',
     `sip_listen 127.0.0.1:${sipPort}`,
-    // No DNS is needed (every address is literal), but baresip wants a server: never the host's resolver.
+    // As recorded in FIELD-NOTES; every address used here is literal, so no lookup is made.
     'dns_server 127.0.0.1:53',
     'call_local_timeout 120',
     'call_max_calls 4',
@@ -184,6 +184,8 @@ export async function startBaresip(opts: BaresipOptions): Promise<Baresip> {
       }
     }
   });
+  // A reset when baresip ends is not an error here: 'close' follows and answers what is pending.
+  socket.on('error', () => undefined);
   // A closed control connection (baresip ended) must not leave commands waiting forever.
   socket.on('close', () => {
     for (const resolve of pending.values()) resolve({ ok: false, data: 'ctrl_tcp connection closed' });
@@ -215,7 +217,8 @@ export async function startBaresip(opts: BaresipOptions): Promise<Baresip> {
       const early = unclaimed.find(matches);
       if (early) return claim(early);
       const onEvent = (e: BaresipEvent) => {
-        if (!matches(e)) return;
+        // Another waitFor registered earlier may have claimed it already.
+        if (!matches(e) || !unclaimed.includes(e)) return;
         clearTimeout(timer);
         events.off('event', onEvent);
         claim(e);

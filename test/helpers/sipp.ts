@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 const BUILTIN_SCENARIOS = new Set(['uac', 'uas', 'regexp', 'branchc', 'branchs', '3pcc-C-A', '3pcc-C-B', '3pcc-A', '3pcc-B']);
-// Output and error log kept from a run (their start and end): a long run must not fill memory.
+// Kept from a run: the end of its output, the start of its error log; a long run must not fill memory.
 const MAX_OUTPUT = 64 * 1024;
 
 export type SippTransport = 'u1' | 'un' | 't1' | 'tn' | 'l1';

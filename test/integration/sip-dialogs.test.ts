@@ -4,7 +4,6 @@
  * with the timers of test/helpers/sip-stack.ts; raw sockets play the far end where the wire itself is
  * what is checked (2xx retransmission, CANCEL timing, session refreshes).
  */
-import { createSocket } from 'node:dgram';
 import { once, type EventEmitter } from 'node:events';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -16,29 +15,17 @@ import type { B2BUA } from '../../sip/core/b2bua.js';
 import type { IncomingRequest } from '../../sip/core/incoming-request.js';
 import type { SipStack, StackOptions } from '../../sip/core/stack.js';
 import { SipError, type DestroyCause, type Dialog } from '../../sip/dialog/dialog.js';
-import { serialize, type SipMessage, type SipRequest, type SipResponse } from '../../sip/message/message.js';
-import { parseMessage } from '../../sip/message/parser.js';
-import { createResponse, type ResponseOptions } from '../../sip/message/response.js';
-import { StreamFramer } from '../../sip/message/stream-framer.js';
+import type { SipRequest, SipResponse } from '../../sip/message/message.js';
 import { RequestAuthenticator } from '../../sip/registrar/request-authenticator.js';
 import { effectiveDirection, parseSdp, type SdpDirection } from '../../sip/sdp/sdp.js';
 import { startStack, TEST_TIMERS } from '../helpers/sip-stack.js';
+import { attach, gaps, Inbox, isRequest, isResponse, udpParty, until } from '../helpers/sip-wire.js';
 
 const T1 = TEST_TIMERS.T1;
 const T2 = TEST_TIMERS.T2;
 
 let unique = 0;
 const uid = (what: string) => `${what}-${process.pid}-${++unique}`;
-
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 3000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** The next emission of an event, as `once` gives it; a failure rather than a hang when it never comes. */
 function next(emitter: EventEmitter, event: string, timeoutMs = 3000): Promise<unknown[]> {
@@ -159,64 +146,7 @@ function causes(dialogs: Record<string, Dialog>): Record<string, DestroyCause | 
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// A raw UDP party, for what must be seen on the wire.
-
-interface Arrival {
-  msg: SipMessage;
-  at: number;
-}
-
-const isRequest =
-  (method: string) =>
-  (m: SipMessage): boolean =>
-    m.kind === 'request' && m.method === method;
-const isResponse =
-  (status: number, method?: string) =>
-  (m: SipMessage): boolean =>
-    m.kind === 'response' && m.status === status && (method === undefined || m.cseq.method === method);
-
-interface Raw {
-  port: number;
-  items: Arrival[];
-  send(data: string | Buffer, port: number): void;
-  /** A response to `req`, sent back to its Via. */
-  reply(req: SipRequest, status: number, opts?: ResponseOptions): void;
-  arrivals(pred: (m: SipMessage) => boolean): Arrival[];
-  wait(what: string, pred: (m: SipMessage) => boolean, count?: number, timeoutMs?: number): Promise<Arrival[]>;
-  /** Answers every request matching `method` with `status` as it comes. */
-  autoAnswer(method: string, status: number, opts?: ResponseOptions): void;
-}
-
-async function rawUdp(t: Test): Promise<Raw> {
-  const socket = createSocket('udp4');
-  const items: Arrival[] = [];
-  const auto = new Map<string, { status: number; opts: ResponseOptions }>();
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  t.teardown(() => socket.close());
-  const raw: Raw = {
-    port: socket.address().port,
-    items,
-    send: (data, port) => socket.send(data, port, '127.0.0.1'),
-    reply: (req, status, opts = {}) => {
-      const via = req.topVia;
-      raw.send(serialize(createResponse(req, status, opts)), Number(via.params.get('rport')) || via.port || 5060);
-    },
-    arrivals: (pred) => items.filter((a) => pred(a.msg)),
-    wait: (what, pred, count = 1, timeoutMs = 3000) =>
-      until(what, () => {
-        const found = raw.arrivals(pred);
-        return found.length >= count ? found : undefined;
-      }, timeoutMs),
-    autoAnswer: (method, status, opts = {}) => void auto.set(method, { status, opts }),
-  };
-  socket.on('message', (data) => {
-    const msg = parseMessage(data, true);
-    items.push({ msg, at: performance.now() });
-    const a = msg.kind === 'request' ? auto.get(msg.method) : undefined;
-    if (a && msg.kind === 'request') raw.reply(msg, a.status, a.opts);
-  });
-  return raw;
-}
+// What a raw UDP party (test/helpers/sip-wire.ts) sends, for what must be seen on the wire.
 
 interface RawInvite {
   port: number;
@@ -281,8 +211,6 @@ function rawInDialog(method: string, res: SipResponse, cseq: number, s: { port: 
     '',
   ].join('\r\n');
 }
-
-const gaps = (arrivals: Arrival[]) => arrivals.slice(1).map((a, i) => a.at - arrivals[i]!.at);
 
 // =========================================================================================================
 // Basic calls.
@@ -378,7 +306,7 @@ t.test('over TCP: the whole call, in-dialog requests and BYE on the connections'
 t.test('UDP: the UAS retransmits its 2xx T1, 2T1, 4T1 ... capped at T2 until the ACK; none within 64*T1 means BYE and createUAS rejects', async (t) => {
   const callee = await startStack(t);
   const stackPort = callee.transport.local('udp').port;
-  const raw = await rawUdp(t);
+  const raw = await udpParty(t);
   raw.autoAnswer('BYE', 200);
   let result: unknown = 'pending';
   let cause: DestroyCause | undefined;
@@ -388,8 +316,8 @@ t.test('UDP: the UAS retransmits its 2xx T1, 2T1, 4T1 ... capped at T2 until the
   });
   const callId = uid('noack');
   raw.send(rawInvite({ port: raw.port, stackPort, callId }), stackPort);
-  const [bye] = await raw.wait('the BYE for the missing ACK', isRequest('BYE'), 1, 64 * T1 + 2000);
-  const oks = raw.arrivals(isResponse(200, 'INVITE')).filter((a) => a.at < bye!.at);
+  const [bye] = await raw.inbox.wait('the BYE for the missing ACK', isRequest('BYE'), 1, 64 * T1 + 2000);
+  const oks = raw.inbox.arrivals(isResponse(200, 'INVITE')).filter((a) => a.at < bye!.at);
   const g = gaps(oks);
   t.ok(oks.length >= 8 && oks.length <= 12, `the 2xx went ${oks.length} times in 64*T1 (11 expected)`);
   t.ok(g[0]! >= T1 - 10 && g[0]! < 2 * T1, `first retransmission after T1 (${g[0]!.toFixed(0)} ms)`);
@@ -406,27 +334,27 @@ t.test('UDP: the UAS retransmits its 2xx T1, 2T1, 4T1 ... capped at T2 until the
   t.equal(cause, 'no-ack', "the dialog's destroy cause");
   t.equal(callee.dialogCount, 0);
   await sleep(3 * T2);
-  t.equal(raw.arrivals(isResponse(200, 'INVITE')).length, oks.length, 'no 2xx after the BYE');
+  t.equal(raw.inbox.arrivals(isResponse(200, 'INVITE')).length, oks.length, 'no 2xx after the BYE');
 });
 
 t.test('UDP: the ACK stops the 2xx retransmissions and createUAS resolves', async (t) => {
   const callee = await startStack(t);
   const stackPort = callee.transport.local('udp').port;
-  const raw = await rawUdp(t);
+  const raw = await udpParty(t);
   let dialog: Dialog | undefined;
   callee.onRequest('INVITE', async (req) => {
     dialog = await callee.createUAS(req, { sdp: CALLEE_SDP });
   });
   raw.send(rawInvite({ port: raw.port, stackPort, callId: uid('ack') }), stackPort);
-  const oks = await raw.wait('three 2xx', isResponse(200, 'INVITE'), 3);
+  const oks = await raw.inbox.wait('three 2xx', isResponse(200, 'INVITE'), 3);
   raw.send(rawAck(oks[2]!.msg as SipResponse, { port: raw.port, stackPort }), stackPort);
   await until('createUAS resolved', () => dialog);
-  const count = raw.arrivals(isResponse(200, 'INVITE')).length;
+  const count = raw.inbox.arrivals(isResponse(200, 'INVITE')).length;
   await sleep(2.5 * T2);
-  t.equal(raw.arrivals(isResponse(200, 'INVITE')).length, count, 'no 2xx after the ACK');
+  t.equal(raw.inbox.arrivals(isResponse(200, 'INVITE')).length, count, 'no 2xx after the ACK');
   t.equal(dialog!.state, 'confirmed');
   t.equal(dialog!.remoteSdp, CALLER_SDP);
-  t.equal(raw.arrivals(isRequest('BYE')).length, 0, 'no BYE');
+  t.equal(raw.inbox.arrivals(isRequest('BYE')).length, 0, 'no BYE');
 });
 
 t.test('TCP: the 2xx is sent once (§13.3.1.4 retransmits over unreliable transports only)', async (t) => {
@@ -439,17 +367,14 @@ t.test('TCP: the 2xx is sent once (§13.3.1.4 retransmits over unreliable transp
   const socket = connect({ host: '127.0.0.1', port: stackPort });
   await once(socket, 'connect');
   t.teardown(() => void socket.destroy());
-  const framer = new StreamFramer();
-  const got: SipMessage[] = [];
-  socket.on('data', (chunk: Buffer) => {
-    for (const m of framer.push(chunk).messages) got.push(parseMessage(m, false));
-  });
+  const inbox = new Inbox();
+  attach(socket, inbox);
   const local = socket.localPort!;
   socket.write(rawInvite({ port: local, stackPort, callId: uid('tcp'), transport: 'TCP' }));
-  const ok = await until('the 2xx', () => got.find(isResponse(200, 'INVITE')));
+  const ok = await inbox.response('the 2xx', 200, 'INVITE');
   await sleep(12 * T1);
-  t.equal(got.filter(isResponse(200, 'INVITE')).length, 1, 'one 2xx in 12*T1');
-  socket.write(rawAck(ok as SipResponse, { port: local, stackPort, transport: 'TCP' }));
+  t.equal(inbox.count(isResponse(200, 'INVITE')), 1, 'one 2xx in 12*T1');
+  socket.write(rawAck(ok, { port: local, stackPort, transport: 'TCP' }));
   await until('createUAS resolved', () => dialog);
   t.equal(dialog!.state, 'confirmed');
   t.equal(dialog!.s.destination.transport, 'tcp');
@@ -496,16 +421,16 @@ t.test('CANCEL after 180: the caller gets 487, the callee INVITE is cancelled th
 
 t.test('abort before any provisional: CANCEL waits for the first provisional, even 100 Trying (§9.1)', async (t) => {
   const caller = await startStack(t);
-  const raw = await rawUdp(t);
+  const raw = await udpParty(t);
   const ac = new AbortController();
   const result = failure(caller.createUAC({ uri: `sip:raw@127.0.0.1:${raw.port}`, sdp: CALLER_SDP, signal: ac.signal }));
-  const [first] = await raw.wait('the INVITE', isRequest('INVITE'));
+  const [first] = await raw.inbox.wait('the INVITE', isRequest('INVITE'));
   const invite = first!.msg as SipRequest;
   ac.abort();
   await sleep(6 * T1);
-  t.equal(raw.arrivals(isRequest('CANCEL')).length, 0, 'no CANCEL before a provisional');
+  t.equal(raw.inbox.arrivals(isRequest('CANCEL')).length, 0, 'no CANCEL before a provisional');
   raw.reply(invite, 100);
-  const [c] = await raw.wait('the CANCEL', isRequest('CANCEL'), 1, 1000);
+  const [c] = await raw.inbox.wait('the CANCEL', isRequest('CANCEL'), 1, 1000);
   const cancel = c!.msg as SipRequest;
   t.equal(cancel.uri, invite.uri, 'same Request-URI');
   t.equal(cancel.callId, invite.callId, 'same Call-ID');
@@ -517,22 +442,22 @@ t.test('abort before any provisional: CANCEL waits for the first provisional, ev
   raw.reply(invite, 487, { toTag: 'callee-tag' });
   const err = await result;
   t.ok(err instanceof SipError && err.status === 487, `createUAC rejected with 487 (${String(err)})`);
-  const [ack] = await raw.wait('the ACK of the 487', isRequest('ACK'));
+  const [ack] = await raw.inbox.wait('the ACK of the 487', isRequest('ACK'));
   t.equal((ack!.msg as SipRequest).topVia.params.get('branch'), invite.topVia.params.get('branch'), 'the 487 is ACKed in its transaction');
   t.equal(caller.dialogCount, 0);
 });
 
 t.test('a CANCEL whose INVITE never gets its 487: the INVITE counts as cancelled after 64*T1 (§9.1)', async (t) => {
   const caller = await startStack(t);
-  const raw = await rawUdp(t);
+  const raw = await udpParty(t);
   raw.autoAnswer('CANCEL', 200, { toTag: 'callee-tag' });
   const ac = new AbortController();
   const result = failure(caller.createUAC({ uri: `sip:raw@127.0.0.1:${raw.port}`, sdp: CALLER_SDP, signal: ac.signal }));
-  const [first] = await raw.wait('the INVITE', isRequest('INVITE'));
+  const [first] = await raw.inbox.wait('the INVITE', isRequest('INVITE'));
   raw.reply(first!.msg as SipRequest, 180, { toTag: 'callee-tag' });
   await sleep(T1);
   ac.abort();
-  const [cancel] = await raw.wait('the CANCEL', isRequest('CANCEL'));
+  const [cancel] = await raw.inbox.wait('the CANCEL', isRequest('CANCEL'));
   const err = await Promise.race([result, sleep(64 * T1 + 1500).then(() => 'still waiting')]);
   const took = performance.now() - cancel!.at;
   t.ok(err instanceof SipError && err.status === 487, `createUAC rejected with 487 (${String(err)})`);
@@ -566,11 +491,11 @@ t.test('a caller giving up on a callee that never rings: both CANCELs go after 1
 
 t.test('an already aborted signal sends nothing and rejects with 487', async (t) => {
   const caller = await startStack(t);
-  const raw = await rawUdp(t);
+  const raw = await udpParty(t);
   const err = await failure(caller.createUAC({ uri: `sip:raw@127.0.0.1:${raw.port}`, sdp: CALLER_SDP, signal: AbortSignal.abort() }));
   t.ok(err instanceof SipError && err.status === 487);
   await sleep(4 * T1);
-  t.equal(raw.items.length, 0, 'no INVITE went out');
+  t.equal(raw.inbox.items.length, 0, 'no INVITE went out');
 });
 
 // =========================================================================================================
@@ -900,7 +825,7 @@ const SHORT_TIMER = { sessionTimer: { sessionExpires: 2, minSE: 1 } };
 t.test('session timer: the UAS refreshes when the UAC lacks the extension, by UPDATE every half interval', async (t) => {
   const callee = await startStack(t, SHORT_TIMER);
   const stackPort = callee.transport.local('udp').port;
-  const raw = await rawUdp(t);
+  const raw = await udpParty(t);
   raw.autoAnswer('UPDATE', 200, { toTag: 'raw-tag' });
   raw.autoAnswer('BYE', 200);
   let dialog: Dialog | undefined;
@@ -908,13 +833,13 @@ t.test('session timer: the UAS refreshes when the UAC lacks the extension, by UP
     dialog = await callee.createUAS(req, { sdp: CALLEE_SDP });
   });
   raw.send(rawInvite({ port: raw.port, stackPort, callId: uid('st-uas'), headers: ['Allow: INVITE, ACK, BYE, CANCEL, UPDATE'] }), stackPort);
-  const [ok] = await raw.wait('the 2xx', isResponse(200, 'INVITE'));
+  const [ok] = await raw.inbox.wait('the 2xx', isResponse(200, 'INVITE'));
   const res = ok!.msg as SipResponse;
   t.match(res.headers.get('session-expires'), /^2;refresher=uas$/, 'the UAS is the refresher (§9)');
   t.notOk(res.headers.values('require').includes('timer'), 'no Require: timer to a UAC without the extension');
   raw.send(rawAck(res, { port: raw.port, stackPort }), stackPort);
   await until('confirmed', () => dialog);
-  const updates = await raw.wait('two refreshes', isRequest('UPDATE'), 2, 3000);
+  const updates = await raw.inbox.wait('two refreshes', isRequest('UPDATE'), 2, 3000);
   const first = updates[0]!.at - ok!.at;
   const between = updates[1]!.at - updates[0]!.at;
   t.ok(first >= 950 && first < 1400, `first refresh at half the interval (${first.toFixed(0)} ms)`);
@@ -924,7 +849,7 @@ t.test('session timer: the UAS refreshes when the UAC lacks the extension, by UP
   t.equal(update.headers.get('session-expires'), '2;refresher=uac', 'the refresh states the interval, the refresher being its UAC (§7.4)');
   t.ok(update.headers.values('supported').includes('timer'), 'Supported: timer (§7.1)');
   t.equal(dialog!.state, 'confirmed');
-  t.equal(raw.arrivals(isRequest('BYE')).length, 0, 'no BYE while refreshed');
+  t.equal(raw.inbox.arrivals(isRequest('BYE')).length, 0, 'no BYE while refreshed');
   await dialog!.destroy();
 });
 
@@ -969,7 +894,7 @@ t.test('session timer: when the refresher dies, the other side sends BYE before 
 t.test('session timer: a UAC refresher that never refreshes gets a BYE with a Reason (§10)', async (t) => {
   const callee = await startStack(t, SHORT_TIMER);
   const stackPort = callee.transport.local('udp').port;
-  const raw = await rawUdp(t);
+  const raw = await udpParty(t);
   raw.autoAnswer('BYE', 200);
   let dialog: Dialog | undefined;
   let cause: DestroyCause | undefined;
@@ -981,7 +906,7 @@ t.test('session timer: a UAC refresher that never refreshes gets a BYE with a Re
     rawInvite({ port: raw.port, stackPort, callId: uid('st-dead'), headers: ['Supported: timer', 'Session-Expires: 2;refresher=uac'] }),
     stackPort,
   );
-  const [ok] = await raw.wait('the 2xx', isResponse(200, 'INVITE'));
+  const [ok] = await raw.inbox.wait('the 2xx', isResponse(200, 'INVITE'));
   const res = ok!.msg as SipResponse;
   t.match(res.headers.get('session-expires'), /^2;refresher=uac$/, 'the UAC stays the refresher');
   t.ok(res.headers.values('require').includes('timer'), 'Require: timer when the UAC refreshes (§9)');
@@ -989,11 +914,11 @@ t.test('session timer: a UAC refresher that never refreshes gets a BYE with a Re
   // One refresh by UPDATE at the half interval, then silence.
   await sleep(1000);
   raw.send(rawInDialog('UPDATE', res, 2, { port: raw.port, stackPort }, ['Supported: timer', 'Session-Expires: 2;refresher=uac']), stackPort);
-  const [refreshed] = await raw.wait('the 2xx of the refresh', isResponse(200, 'UPDATE'));
+  const [refreshed] = await raw.inbox.wait('the 2xx of the refresh', isResponse(200, 'UPDATE'));
   const answer = refreshed!.msg as SipResponse;
   t.equal(answer.headers.get('session-expires'), '2;refresher=uac', 'the 2xx of the refresh keeps the timer on (§9)');
   t.ok(answer.headers.values('require').includes('timer'), 'with Require: timer, the UAC refreshing');
-  const [bye] = await raw.wait('the BYE', isRequest('BYE'), 1, 3000);
+  const [bye] = await raw.inbox.wait('the BYE', isRequest('BYE'), 1, 3000);
   const at = bye!.at - refreshed!.at;
   t.ok(at >= 1200 && at < 2000, `BYE before the session expires, counted from the refresh: interval - interval/3 (${at.toFixed(0)} ms)`);
   t.match((bye!.msg as SipRequest).headers.get('reason'), /Session expired/i);
@@ -1130,14 +1055,14 @@ t.test('a busy B leg is relayed to the caller as 486', async (t) => {
 });
 
 t.test('a B leg that never answers: 408 to the caller after 64*T1', async (t) => {
-  const raw = await rawUdp(t);
+  const raw = await udpParty(t);
   const x = await trio(t, { bLegUri: `sip:nobody@127.0.0.1:${raw.port}` });
   const started = performance.now();
   const err = await failure(x.caller.createUAC({ uri: x.b2bUri, sdp: CALLER_SDP }));
   const took = performance.now() - started;
   t.ok(err instanceof SipError && err.status === 408, `the caller got 408 (${String(err)})`);
   t.ok(took >= 64 * T1 - 20, `after Timer B (${took.toFixed(0)} ms)`);
-  t.ok(raw.arrivals(isRequest('INVITE')).length > 3, 'the B leg INVITE was retransmitted');
+  t.ok(raw.inbox.arrivals(isRequest('INVITE')).length > 3, 'the B leg INVITE was retransmitted');
   t.equal(x.b2b.dialogCount, 0);
 });
 

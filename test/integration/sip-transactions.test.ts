@@ -4,7 +4,6 @@
  * `node:tls` sockets playing the remote party, so every retransmission and timer is seen on the wire.
  */
 import { execFileSync } from 'node:child_process';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -19,9 +18,8 @@ import { newBranch, newCallId, newTag } from '../../sip/ids.js';
 import { SILENT } from '../../sip/logger.js';
 import { Headers } from '../../sip/message/headers.js';
 import { serialize, SipRequest, type SipMessage, type SipResponse } from '../../sip/message/message.js';
-import { parseMessage, type SipParseError } from '../../sip/message/parser.js';
+import type { SipParseError } from '../../sip/message/parser.js';
 import { createResponse } from '../../sip/message/response.js';
-import { StreamFramer } from '../../sip/message/stream-framer.js';
 import { branchOf } from '../../sip/message/via.js';
 import type { ClientTransactionUser } from '../../sip/transaction/client-transaction.js';
 import type { ServerTransaction } from '../../sip/transaction/server-transaction.js';
@@ -29,6 +27,7 @@ import { TransactionLayer, type TransactionUser } from '../../sip/transaction/tr
 import type { Peer, TransportName } from '../../sip/transport/peer.js';
 import { TransportLayer, type TransportOptions } from '../../sip/transport/transport-layer.js';
 import { freePort } from '../helpers/serve.js';
+import { attach, gaps, Inbox, isRequest, isResponse, udpParty, until } from '../helpers/sip-wire.js';
 
 const TIMERS = { T1: 20, T2: 80, T4: 100 };
 /** Timer B, F, H, J, L, M. */
@@ -43,94 +42,8 @@ let unique = 0;
 const uid = (what: string) => `${what}-${process.pid}-${++unique}`;
 const cookieBranch = () => `z9hG4bK-${uid('b')}`;
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 3000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
-function gaps(arrivals: Arrival[]): number[] {
-  return arrivals.slice(1).map((a, i) => a.at - arrivals[i]!.at);
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // The remote party: raw sockets that parse what they receive.
-
-interface Arrival {
-  msg: SipMessage;
-  at: number;
-  from: { address: string; port: number };
-}
-
-const isRequest =
-  (method: string) =>
-  (m: SipMessage): boolean =>
-    m.kind === 'request' && m.method === method;
-const isResponse =
-  (status: number, method?: string) =>
-  (m: SipMessage): boolean =>
-    m.kind === 'response' && m.status === status && (method === undefined || m.cseq.method === method);
-
-class Inbox {
-  readonly items: Arrival[] = [];
-
-  add(data: Buffer, from: { address: string; port: number }, datagram: boolean): void {
-    this.items.push({ msg: parseMessage(data, datagram), at: performance.now(), from });
-  }
-
-  arrivals(pred: (m: SipMessage) => boolean): Arrival[] {
-    return this.items.filter((a) => pred(a.msg));
-  }
-
-  count(pred: (m: SipMessage) => boolean): number {
-    return this.arrivals(pred).length;
-  }
-
-  async wait(what: string, pred: (m: SipMessage) => boolean, count = 1, timeoutMs = 3000): Promise<Arrival[]> {
-    return until(what, () => {
-      const found = this.arrivals(pred);
-      return found.length >= count ? found : undefined;
-    }, timeoutMs);
-  }
-
-  async request(what: string, method: string, count = 1): Promise<SipRequest> {
-    const found = await this.wait(what, isRequest(method), count);
-    return found[count - 1]!.msg as SipRequest;
-  }
-
-  async response(what: string, status: number, method?: string, count = 1): Promise<SipResponse> {
-    const found = await this.wait(what, isResponse(status, method), count);
-    return found[count - 1]!.msg as SipResponse;
-  }
-}
-
-interface UdpPeer {
-  socket: UdpSocket;
-  port: number;
-  inbox: Inbox;
-  send(data: string | Buffer, port: number): void;
-}
-
-async function udpPeer(t: Test, port = 0): Promise<UdpPeer> {
-  const socket = createSocket('udp4');
-  const inbox = new Inbox();
-  socket.on('message', (data, rinfo) => inbox.add(data, rinfo, true));
-  await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
-  t.teardown(() => socket.close());
-  return { socket, port: socket.address().port, inbox, send: (data, to) => socket.send(data, to, '127.0.0.1') };
-}
-
-/** Frames what a raw stream socket reads into an inbox. */
-function attach(socket: Socket, inbox: Inbox): void {
-  const framer = new StreamFramer();
-  socket.on('data', (chunk: Buffer) => {
-    for (const m of framer.push(chunk).messages) inbox.add(m, { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 }, false);
-  });
-}
 
 interface StreamPeer {
   server: Server;
@@ -316,7 +229,7 @@ function outgoing(s: Stack, method: string, transport: TransportName = 'udp', bo
 
 t.test('INVITE server: 100 Trying at once; a retransmitted INVITE is absorbed and gets the last provisional again (§17.2.1)', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const invite = requestText({ method: 'INVITE', viaPort: peer.port, branch: cookieBranch(), callId: uid('call') });
   peer.send(invite, s.port);
   const trying = await peer.inbox.response('100 Trying', 100);
@@ -346,7 +259,7 @@ t.test('INVITE server: 100 Trying at once; a retransmitted INVITE is absorbed an
 
 t.test('INVITE server: a final 486 is retransmitted over UDP, intervals doubling to T2, until the ACK, which is absorbed (Timer G, I)', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const spec = { method: 'INVITE', viaPort: peer.port, branch: cookieBranch(), callId: uid('call') };
   peer.send(requestText(spec), s.port);
   const tx = await s.nthRequest(1);
@@ -377,7 +290,7 @@ t.test('INVITE server: a final 486 is retransmitted over UDP, intervals doubling
 
 t.test('INVITE server: Timer H ends a transaction whose ACK never comes (§17.2.1)', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   peer.send(requestText({ method: 'INVITE', viaPort: peer.port, branch: cookieBranch(), callId: uid('call') }), s.port);
   const tx = await s.nthRequest(1);
   let timedOut = 0;
@@ -399,7 +312,7 @@ t.test('INVITE server: Timer H ends a transaction whose ACK never comes (§17.2.
 
 t.test('INVITE server: a 2xx moves to Accepted; INVITE retransmissions absorbed, the ACK goes to the TU (RFC 6026 §8.7, Timer L)', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const spec = { method: 'INVITE', viaPort: peer.port, branch: cookieBranch(), callId: uid('call') };
   peer.send(requestText(spec), s.port);
   const tx = await s.nthRequest(1);
@@ -439,7 +352,7 @@ t.test('INVITE server: a 2xx moves to Accepted; INVITE retransmissions absorbed,
 
 t.test('non-INVITE server: absorbed while Trying, the last response sent again after it (§17.2.2, Timer J)', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const options = requestText({ method: 'OPTIONS', viaPort: peer.port, branch: cookieBranch(), callId: uid('call') });
   peer.send(options, s.port);
   const tx = await s.nthRequest(1);
@@ -463,7 +376,7 @@ t.test('non-INVITE server: absorbed while Trying, the last response sent again a
 
 t.test('CANCEL (§9.2): 200 to the CANCEL with the INVITE\'s To tag, the INVITE transaction emits cancel; no match is 481', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const cancels: string[] = [];
   const answerCancel = (tx: ServerTransaction) =>
     tx.on('cancel', (c) => {
@@ -545,7 +458,7 @@ t.test('CANCEL (§9.2): 200 to the CANCEL with the INVITE\'s To tag, the INVITE 
 
 t.test('INVITE client: Timer A retransmits over UDP, doubling without cap, until Timer B reports a timeout (§17.1.1.2)', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const cu = new ClientRecorder();
   const start = performance.now();
   const tx = s.layer.request(outgoing(s, 'INVITE'), s.udp(peer.port), cu);
@@ -574,7 +487,7 @@ t.test('INVITE client: Timer A retransmits over UDP, doubling without cap, until
 
 t.test('INVITE client: a 1xx stops Timer A and Timer B; a non-2xx is ACKed in the transaction, again for each retransmission (§17.1.1.2, §17.1.1.3)', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const cu = new ClientRecorder();
   const start = performance.now();
   const tx = s.layer.request(outgoing(s, 'INVITE'), s.udp(peer.port), cu);
@@ -611,7 +524,7 @@ t.test('INVITE client: a 1xx stops Timer A and Timer B; a non-2xx is ACKed in th
 
 t.test('INVITE client: a 2xx moves to Accepted; no ACK from the transaction; retransmitted 2xx go to the TU until Timer M (RFC 6026 §8.4)', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const cu = new ClientRecorder();
   const tx = s.layer.request(outgoing(s, 'INVITE'), s.udp(peer.port), cu);
   const invite = await peer.inbox.request('INVITE', 'INVITE');
@@ -634,7 +547,7 @@ t.test('INVITE client: a 2xx moves to Accepted; no ACK from the transaction; ret
 
 t.test('non-INVITE client: Timer E doubles up to T2, Timer F reports a timeout (§17.1.2.2)', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const cu = new ClientRecorder();
   const start = performance.now();
   s.layer.request(outgoing(s, 'OPTIONS'), s.udp(peer.port), cu);
@@ -654,7 +567,7 @@ t.test('non-INVITE client: Timer E doubles up to T2, Timer F reports a timeout (
 
 t.test('non-INVITE client: after a 1xx every retransmission waits T2; a final response ends them, Timer K absorbs its repeats', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const cu = new ClientRecorder();
   const tx = s.layer.request(outgoing(s, 'OPTIONS'), s.udp(peer.port), cu);
   const options = await peer.inbox.request('OPTIONS', 'OPTIONS');
@@ -750,7 +663,7 @@ t.test('§18.2.2: when the request\'s connection is gone, the response opens a c
 
 t.test('RFC 2543 peers: without the magic cookie, Call-ID, CSeq, From tag and Via identify the transaction (§17.2.3)', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const spec = { method: 'INVITE', viaPort: peer.port, branch: 'old-style-1', callId: uid('call') };
   peer.send(requestText(spec), s.port);
   const tx = await s.nthRequest(1);
@@ -787,8 +700,8 @@ t.test('RFC 2543 peers: without the magic cookie, Call-ID, CSeq, From tag and Vi
 
 t.test('rport (RFC 3581 §4) and received (§18.2.1): where a UDP response goes', async (t) => {
   const s = await stack(t);
-  const sender = await udpPeer(t);
-  const viaTarget = await udpPeer(t);
+  const sender = await udpParty(t);
+  const viaTarget = await udpParty(t);
   t.not(sender.port, viaTarget.port);
 
   t.test('with rport: back to the packet\'s source, received and rport filled', async (t) => {
@@ -828,7 +741,7 @@ t.test('rport (RFC 3581 §4) and received (§18.2.1): where a UDP response goes'
 t.test('§18.1.1: a UDP request over 1300 octets goes over TCP, its top Via saying so', async (t) => {
   const s = await stack(t);
   const peer = await tcpPeer(t);
-  const udp = await udpPeer(t, peer.port); // the same port for UDP, as a SIP peer listens
+  const udp = await udpParty(t, peer.port); // the same port for UDP, as a SIP peer listens
   const cu = new ClientRecorder();
   const req = outgoing(s, 'INVITE', 'udp', `v=0\r\n${'a=x-padding\r\n'.repeat(110)}`);
   t.ok(serialize(req).length > 1300, 'the request is large');
@@ -853,7 +766,7 @@ t.test('§18.1.1: a UDP request over 1300 octets goes over TCP, its top Via sayi
 
 t.test('malformed datagrams: parseError with what is known, and the layer keeps serving', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   const noFrom = requestText({ method: 'INVITE', viaPort: peer.port, branch: cookieBranch(), callId: uid('call') }).replace(/From: [^\r]*\r\n/, '');
   peer.send(noFrom, s.port);
   peer.send('hello, world\r\n\r\n', s.port);
@@ -957,7 +870,7 @@ t.test('TLS with a self-signed certificate carries messages both ways', async (t
 
 t.test('closing: no timer sends on the closed transport, and a late send is a sendError, not a throw', async (t) => {
   const s = await stack(t);
-  const peer = await udpPeer(t);
+  const peer = await udpParty(t);
   peer.send(requestText({ method: 'INVITE', viaPort: peer.port, branch: cookieBranch(), callId: uid('call') }), s.port);
   (await s.nthRequest(1)).respond(486); // Timer G running
   s.layer.request(outgoing(s, 'INVITE'), s.udp(peer.port), new ClientRecorder()); // Timer A running
