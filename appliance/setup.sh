@@ -11,7 +11,7 @@ PACKAGES=(
   rtpengine-daemon sip-tester baresip-core sox espeak-ng
   open-jtalk open-jtalk-mecab-naist-jdic hts-voice-nitech-jp-atr503-m001
   chromium fonts-noto-cjk sqlite3 systemd
-  kamailio  # the C baseline of the SIP benchmark (test/bench/kamailio-baseline.ts)
+  kamailio  # the C baseline of the SIP benchmark (test/bench/sip-b2bua.ts)
 )
 # The Open JTalk voice is in Debian's contrib section; these add contrib where only main is listed.
 DEB822=/etc/apt/sources.list.d/debian.sources

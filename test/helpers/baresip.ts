@@ -3,13 +3,13 @@
  * commands {"command","params","token"} answered by {"response":true,"ok","data","token"}, and events
  * {"event":true,"type":"CALL_ESTABLISHED",...} on the same connection.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { endChild, freeUdpPort, waitForPort } from './sipp.js';
+import { endChild, freeUdpPort, spawnTracked, waitForPort } from './sipp.js';
 
 export interface BaresipOptions {
   user: string;
@@ -143,7 +143,7 @@ export async function startBaresip(opts: BaresipOptions): Promise<Baresip> {
   // The account is added over ctrl_tcp once connected, so its REGISTER_OK or REGISTER_FAIL is not missed.
   writeFileSync(join(dir, 'accounts'), '');
 
-  const child = spawn('baresip', ['-4', '-f', dir, '-n', '127.0.0.1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTracked('baresip', ['-4', '-f', dir, '-n', '127.0.0.1'], { cwd: dir });
   let output = '';
   const collect = (d: Buffer) => (output = (output + d.toString()).slice(-MAX_OUTPUT));
   child.stdout?.on('data', collect);

@@ -177,6 +177,41 @@ export async function waitForPort(port: number, proto: 'udp' | 'tcp', child: Chi
   }
 }
 
+// Children of the helpers still running. If this process exits without the tests' teardowns (a crash, or
+// tap ending a test on timeout: its signal handler still emits 'exit'), they are killed here.
+const liveChildren = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of liveChildren) {
+    // Without a pid (spawn failed) there is nothing to kill, and -0 would be this process's own group.
+    if (child.pid === undefined) continue;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  }
+});
+
+/**
+ * Starts a helper's child process with a parent-death signal (`deathSignal`, default KILL), so that even a
+ * SIGKILL of this process takes it along, and tracked so it is killed when this process exits. `detached`
+ * makes it lead its own process group, which endChild then signals whole.
+ */
+export function spawnTracked(
+  command: string,
+  args: string[],
+  options: { cwd: string; detached?: boolean; deathSignal?: 'KILL' | 'TERM'; stdout?: boolean },
+): ChildProcess {
+  const child = spawn('setpriv', ['--pdeathsig', options.deathSignal ?? 'KILL', '--', command, ...args], {
+    cwd: options.cwd,
+    stdio: ['ignore', options.stdout === false ? 'ignore' : 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+  liveChildren.add(child);
+  child.on('exit', () => liveChildren.delete(child));
+  return child;
+}
+
 /**
  * Ends a child: signal, then SIGKILL after graceMs; resolves when it has exited. A child started detached
  * leads its own process group, which is signalled whole (kamailio's workers go with their main process).
@@ -243,7 +278,7 @@ function launch(opts: SippOptions, mediaPort: number): Running {
   for (const [key, value] of Object.entries(opts.keys ?? {})) args.push('-key', key, value);
   args.push(...(opts.extraArgs ?? []));
 
-  const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTracked('sipp', args, { cwd: dir });
   let stdout = '';
   let stderr = '';
   child.on('error', (err) => (stderr += `${err.message}\n`));
