@@ -204,10 +204,8 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
     for (const rr of msg.headers.lines('record-route')) headers.push(['Record-Route', rr]); // §12.1.1
     headers.push(['Allow', ALLOW], ['Supported', SUPPORTED]);
     const timer = this.negotiateAsUas(msg);
-    if (timer) {
-      headers.push(['Session-Expires', `${timer.interval};refresher=${timer.refresher}`]);
-      if (supportsTimer(msg)) headers.push(['Require', 'timer']);
-    }
+    headers.push(['Session-Expires', `${timer.interval};refresher=${timer.refresher}`]);
+    if (supportsTimer(msg)) headers.push(['Require', 'timer']);
     this.addDialog(dialog);
     const body = opts.sdp !== undefined ? { body: Buffer.from(opts.sdp, 'utf8'), contentType: 'application/sdp' } : {};
     try {
@@ -216,7 +214,7 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
       dialog.terminate('no-ack');
       throw e;
     }
-    if (timer) dialog.startSessionTimer(timer.interval, timer.refresher === 'uas');
+    dialog.startSessionTimer(timer.interval, timer.refresher === 'uas');
     return dialog;
   }
 
@@ -226,7 +224,7 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
   }
 
   /** RFC 4028 §9: the interval and refresher a UAS puts in its 2xx; always one, so dead calls end. */
-  private negotiateAsUas(msg: SipRequest): { interval: number; refresher: 'uac' | 'uas' } | undefined {
+  private negotiateAsUas(msg: SipRequest): { interval: number; refresher: 'uac' | 'uas' } {
     const asked = parseSessionExpires(msg.headers.get('session-expires'));
     const uacSupports = supportsTimer(msg);
     const interval = Math.max(asked?.interval ?? this.sessionTimer.sessionExpires, this.sessionTimer.minSE);

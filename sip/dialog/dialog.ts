@@ -90,6 +90,8 @@ export class Dialog extends EventEmitter<DialogEvents> {
   onModify: ModifyHandler;
   /** Whether the far end listed UPDATE in Allow, so refreshes can avoid re-INVITE (RFC 4028 §9). */
   remoteAllowsUpdate = false;
+  /** The initial INVITE whose 2xx is not acknowledged yet (deferAck). */
+  unacked: SipRequest | undefined;
   private sessionTimer: SessionTimer | undefined;
   private inviteInProgress: 'local' | 'remote' | undefined;
   private readonly acks = new Map<number, SipRequest>();
@@ -274,9 +276,6 @@ export class Dialog extends EventEmitter<DialogEvents> {
     if (answer !== undefined) this.localSdp = answer;
     this.ackInvite(invite, answer);
   }
-
-  /** The initial INVITE whose 2xx is not acknowledged yet (deferAck). */
-  unacked: SipRequest | undefined;
 
   /** A 2xx to our INVITE seen again (retransmitted by the far end, RFC 6026): resend its ACK. */
   resendAck(res: SipResponse): void {
