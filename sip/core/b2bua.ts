@@ -9,21 +9,14 @@ import type { Dialog, DestroyCause } from '../dialog/dialog.js';
 import { SipError } from '../dialog/dialog.js';
 import type { SipResponse } from '../message/message.js';
 import { parseNameAddr } from '../message/name-addr.js';
-import type { Peer } from '../transport/peer.js';
 import type { IncomingRequest } from './incoming-request.js';
-import type { SipStack } from './stack.js';
+import type { SipStack, UacOptions } from './stack.js';
 
 /** Rewrites a session description crossing the B2BUA (media anchoring, issue 4); identity by default. */
 export type SdpTransform = (sdp: string | undefined, toLeg: 'a' | 'b') => Promise<string | undefined>;
 
-export interface B2buaOptions {
-  /** Request-URI of the B leg. */
-  uri: string;
-  destination?: Peer;
-  from?: string;
-  to?: string;
-  headers?: Array<[string, string]>;
-  auth?: { user: string; password: string };
+/** The B leg as `createUAC` places it (its `uri` is the B leg's Request-URI), and the SDP rewriting between legs. */
+export interface B2buaOptions extends Pick<UacOptions, 'uri' | 'destination' | 'from' | 'to' | 'headers' | 'auth'> {
   sdp?: SdpTransform;
 }
 

@@ -226,21 +226,15 @@ export class Dialog extends EventEmitter<DialogEvents> {
         await this.receiveModify(req, msg.method);
         return;
       case 'REFER':
-        if (!this.listenerCount('refer')) req.respond(501);
-        else this.emit('refer', req);
-        return;
       case 'NOTIFY':
-        if (!this.listenerCount('notify')) req.respond(200);
-        else this.emit('notify', req);
-        return;
       case 'INFO':
-        if (!this.listenerCount('info')) req.respond(200);
-        else this.emit('info', req);
+      case 'MESSAGE': {
+        // Handed to the application when it listens; otherwise accepted, but a transfer nobody carries out is refused.
+        const event = msg.method.toLowerCase() as 'refer' | 'notify' | 'info' | 'message';
+        if (this.listenerCount(event)) this.emit(event, req);
+        else req.respond(event === 'refer' ? 501 : 200);
         return;
-      case 'MESSAGE':
-        if (!this.listenerCount('message')) req.respond(200);
-        else this.emit('message', req);
-        return;
+      }
       case 'OPTIONS':
         req.respond(200, { headers: [['Allow', ALLOW]] });
         return;
