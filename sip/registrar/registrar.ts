@@ -83,10 +83,17 @@ export class Registrar {
       req.respond(423, { headers: [['Min-Expires', String(this.options.minExpires)]] });
       return;
     }
-    for (const c of contacts) {
+    // §10.3 step 7: a REGISTER not newer than a binding it names (same Call-ID, CSeq not higher) is out of
+    // order; the whole request fails and changes nothing.
+    const stale = contacts.some((c) => {
       const existing = this.location.find(user, c.uri);
-      // §10.3 step 7: a REGISTER older than the binding (same Call-ID, lower CSeq) changes nothing.
-      if (existing && existing.callId === callId && existing.cseq >= cseq) continue;
+      return existing !== undefined && existing.callId === callId && existing.cseq >= cseq;
+    });
+    if (stale) {
+      req.respond(500, { reason: 'Out Of Order' });
+      return;
+    }
+    for (const c of contacts) {
       const binding = { user, contact: c.uri, callId, cseq, source: req.source, q: c.q };
       const userAgent = msg.headers.get('user-agent');
       this.location.put(userAgent === undefined ? binding : { ...binding, userAgent }, c.expires);

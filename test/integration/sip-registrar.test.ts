@@ -487,7 +487,7 @@ t.test('Expires below the minimum is 423 with Min-Expires, above the maximum it 
   t.same(site.location.lookup('op01').map((b) => Math.round((b.expiresAt - Date.now()) / 1000)), [90], 'the binding is as the last good REGISTER left it');
 });
 
-t.test('a REGISTER older than the binding (same Call-ID, lower CSeq) changes nothing', async (t) => {
+t.test('a REGISTER older than the binding (same Call-ID, lower CSeq) fails and changes nothing', async (t) => {
   const site = await registrarSite(t);
   const raw = await rawPhone(t, site, 'op01', PASSWORDS.op01);
   const callId = `order-${process.pid}`;
@@ -496,11 +496,12 @@ t.test('a REGISTER older than the binding (same Call-ID, lower CSeq) changes not
   t.match(bound, { callId, cseq: 10 });
 
   const late = await raw.register({ callId, cseq: 9, expires: 0 });
-  t.not(late.status, 401, 'authenticated');
+  t.equal(late.status, 500, 'a REGISTER out of order fails (§10.3 step 7)');
+  t.equal(late.reason, 'Out Of Order');
   t.same(site.location.lookup('op01').map((b) => b.cseq), [10], 'a removal with a lower CSeq is ignored');
-  await raw.register({ callId, cseq: 10, expires: 120 });
+  t.equal((await raw.register({ callId, cseq: 10, expires: 120 })).status, 500, 'so is one with the same CSeq');
   const [same] = site.location.lookup('op01');
-  t.ok(same && same.expiresAt - Date.now() > 300_000, 'so is a change with the same CSeq');
+  t.ok(same && same.expiresAt - Date.now() > 300_000, 'which changes nothing either');
 
   t.equal((await raw.register({ callId: `${callId}-other`, cseq: 1, expires: 120 })).status, 200, 'another Call-ID may have any CSeq');
   const [other] = site.location.lookup('op01');
