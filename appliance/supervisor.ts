@@ -79,6 +79,9 @@ async function main(): Promise<void> {
     const width = Math.max(...web.map((w) => w.name.length));
     process.stdout.write(`せたがやコール is running (data in ${config.dataDir}):\n`);
     for (const w of web) process.stdout.write(`  ${w.name.padEnd(width)}  ${w.url}\n`);
+    const host = sip.address.includes(':') ? `[${sip.address}]` : sip.address;
+    const tls = sip.transports.includes('tls') ? `, TLS on ${sip.tlsPort}` : '';
+    process.stdout.write(`  ${'sip'.padEnd(width)}  ${host}:${sip.port} (${sip.transports.join(', ')}${tls}), realm ${sip.realm}\n`);
   }
 }
 

@@ -109,7 +109,7 @@ async function portsConfig(extra = '') {
 }
 
 t.test('runs console, faq-public and callcontrol, restarts a killed child, stops cleanly on SIGTERM', async (t) => {
-  const { consolePort, faqPort, callControlPort, yaml } = await portsConfig();
+  const { consolePort, faqPort, callControlPort, sipPort, yaml } = await portsConfig();
   const dataDir = join(tempDataDir(t), 'data');
   const clockStart = Date.parse('2027-06-01T10:00:00+09:00');
   const spawnedAt = Date.now();
@@ -128,6 +128,7 @@ t.test('runs console, faq-public and callcontrol, restarts a killed child, stops
 
   await waitFor('the URLs', () => sup.out().includes(`http://127.0.0.1:${faqPort}/`));
   t.match(sup.out(), `http://127.0.0.1:${consolePort}/`, 'the console URL is shown');
+  t.match(sup.out(), `127.0.0.1:${sipPort} (udp, tcp), realm setagaya-call`, 'and where softphones register');
   t.equal(readFileSync(join(dataDir, 'supervisor.pid'), 'utf8').trim(), String(sup.proc.pid), 'the pid file names the supervisor');
 
   const second = startSupervisor(t, yaml, dataDir);
