@@ -93,6 +93,8 @@ export class Dialog extends EventEmitter<DialogEvents> {
   /** The initial INVITE whose 2xx is not acknowledged yet (deferAck). */
   unacked: SipRequest | undefined;
   private sessionTimer: SessionTimer | undefined;
+  /** The CSeq of an offer-less re-INVITE whose answer (for its ACK) is being made. */
+  private answering: number | undefined;
   private inviteInProgress: 'local' | 'remote' | undefined;
   private readonly acks = new Map<number, SipRequest>();
   private pendingAck: { seq: number; resolve: () => void; reject: (e: SipError) => void; timer: NodeJS.Timeout; retransmit?: NodeJS.Timeout } | undefined;
@@ -188,7 +190,7 @@ export class Dialog extends EventEmitter<DialogEvents> {
       this.host.sendRequest(req, this.s.destination, {
         response: (res) => {
           if (res.status < 200) return;
-          if (method === 'INVITE' && res.status < 300) this.ackInvite(req);
+          if (method === 'INVITE' && res.status < 300) this.acknowledge2xx(req, res);
           if (res.status >= 300) {
             // §12.2.1.2: 481 and 408 to an in-dialog request end the dialog.
             if ((res.status === 481 || res.status === 408) && !refresh) this.terminate('remote');
@@ -443,6 +445,27 @@ export class Dialog extends EventEmitter<DialogEvents> {
   }
 
   /** §13.2.2.4: the ACK of a 2xx is a new request of its own, with the INVITE's CSeq number. */
+  /**
+   * ACKs the 2xx of a re-INVITE. An INVITE without an offer gets one in the 2xx, and the ACK must carry our
+   * answer (§13.2.1, §14.1), which `onModify` gives as for any offer; a retransmitted 2xx meanwhile waits.
+   */
+  private acknowledge2xx(invite: SipRequest, res: SipResponse): void {
+    const seq = invite.cseq.seq;
+    if (invite.body.length || !res.body.length || this.acks.has(seq)) {
+      this.ackInvite(invite);
+      return;
+    }
+    if (this.answering === seq) return;
+    this.answering = seq;
+    this.onModify(res.text, 'INVITE').then(
+      (answer) => {
+        if (answer !== undefined) this.localSdp = answer;
+        this.ackInvite(invite, answer);
+      },
+      () => this.ackInvite(invite),
+    );
+  }
+
   private ackInvite(invite: SipRequest, answer?: string): void {
     const seq = invite.cseq.seq;
     let ack = this.acks.get(seq);
