@@ -5,6 +5,7 @@
  * One domain per appliance, so bindings are keyed by user name alone.
  */
 import { EventEmitter } from 'node:events';
+import { isSipUri, parseUri, unescape } from '../message/uri.js';
 import type { Peer } from '../transport/peer.js';
 
 export interface Binding {
@@ -99,8 +100,30 @@ export class LocationService extends EventEmitter<LocationEvents> {
   }
 }
 
-/** §10.3 step 7 compares contacts by URI; parameters and case of the host do not make another binding. */
+/**
+ * §10.3 step 7 compares contacts by the rules of §19.1.4: scheme and host without regard to case, user and
+ * password (unescaped) with it, the port as written; parameters present in both must match, user, ttl,
+ * method and maddr must not be in one only, and others in one only are ignored. A contact that does not
+ * parse as a SIP URI is compared as written.
+ */
 function sameContact(a: string, b: string): boolean {
-  const base = (u: string) => u.split(';')[0]!.toLowerCase();
-  return base(a) === base(b);
+  let x;
+  let y;
+  try {
+    x = parseUri(a);
+    y = parseUri(b);
+  } catch {
+    return a === b;
+  }
+  if (!isSipUri(x) || !isSipUri(y)) return a === b;
+  const text = (v: string | undefined) => (v === undefined ? undefined : unescape(v));
+  if (x.scheme !== y.scheme || x.host !== y.host || x.port !== y.port) return false;
+  if (text(x.user) !== text(y.user) || text(x.password) !== text(y.password)) return false;
+  for (const name of new Set([...x.params.keys(), ...y.params.keys()])) {
+    const [p, q] = [x.params.get(name), y.params.get(name)];
+    if (p !== undefined && q !== undefined) {
+      if ((p ?? '').toLowerCase() !== (q ?? '').toLowerCase()) return false;
+    } else if (['user', 'ttl', 'method', 'maddr'].includes(name)) return false;
+  }
+  return true;
 }

@@ -25,14 +25,14 @@ t.test('bindings are added, refreshed in place and removed, each change announce
   t.same(contacts(location.lookup('op01')), ['sip:op01@192.0.2.2', 'sip:op01@192.0.2.1']);
   t.equal(location.lookup('op01')[1]?.expiresAt, clock.now + 60_000, 'expiry from the clock');
 
-  put('op01', 'SIP:OP01@192.0.2.1;transport=udp', 300, { cseq: 2 });
-  t.equal(location.size, 2, 'the same URI in other case and with parameters refreshes the binding');
-  t.match(location.find('op01', 'sip:op01@192.0.2.1'), { contact: 'SIP:OP01@192.0.2.1;transport=udp', cseq: 2, expiresAt: clock.now + 300_000 });
+  put('op01', 'SIP:op01@192.0.2.1;transport=udp', 300, { cseq: 2 });
+  t.equal(location.size, 2, 'the same URI with the scheme in other case and a parameter only it has refreshes the binding');
+  t.match(location.find('op01', 'sip:op01@192.0.2.1'), { contact: 'SIP:op01@192.0.2.1;transport=udp', cseq: 2, expiresAt: clock.now + 300_000 });
   put('op01', 'sip:op01@192.0.2.1:5062', 300);
   t.equal(location.size, 3, 'another port is another contact');
 
   put('op01', 'sip:op01@192.0.2.2', 0);
-  t.same(contacts(location.lookup('op01')).sort(), ['SIP:OP01@192.0.2.1;transport=udp', 'sip:op01@192.0.2.1:5062']);
+  t.same(contacts(location.lookup('op01')).sort(), ['SIP:op01@192.0.2.1;transport=udp', 'sip:op01@192.0.2.1:5062']);
   t.equal(location.find('op01', 'sip:op01@192.0.2.2'), undefined);
   put('op01', 'sip:op01@192.0.2.99', 0);
   t.equal(location.size, 2, 'removing an unknown contact changes nothing');
@@ -43,6 +43,18 @@ t.test('bindings are added, refreshed in place and removed, each change announce
   t.same(location.lookup('op01'), []);
   t.same(location.users(), [], 'a user without bindings is gone');
   t.same(changes.at(-1), ['op01', []]);
+});
+
+t.test('contacts compare as URIs do (§19.1.4): the user part by case, maddr and user parameters strictly', async (t) => {
+  const { location, put } = setup(t);
+  put('op03', 'sip:op03@192.0.2.1', 60);
+  put('op03', 'sip:OP03@192.0.2.1', 60);
+  t.equal(location.size, 2, 'a user part in other case is another contact');
+  put('op03', 'sip:op03@192.0.2.1;maddr=192.0.2.9', 60);
+  t.equal(location.size, 3, 'maddr in one only is another contact');
+  put('op03', 'sip:%6Fp03@192.0.2.1;ob', 120);
+  t.equal(location.size, 3, 'an escaped user part and a parameter in one only match the first');
+  t.equal(location.find('op03', 'sip:op03@192.0.2.1')?.contact, 'sip:%6Fp03@192.0.2.1;ob');
 });
 
 t.test('lookup: highest q first, and among equal q the latest registration first', async (t) => {
