@@ -23,6 +23,7 @@ import type { ClientTransaction } from '../transaction/client-transaction.js';
 import type { ServerTransaction } from '../transaction/server-transaction.js';
 import type { ServerInviteTransaction } from '../transaction/server-transaction.js';
 import type { TimerValues } from '../transaction/timers.js';
+import { inviteSibling } from '../transaction/invite-sibling.js';
 import { TransactionLayer, type TransactionUser } from '../transaction/transaction-layer.js';
 import type { Peer, TransportName } from '../transport/peer.js';
 import { TransportLayer, type TransportOptions } from '../transport/transport-layer.js';
@@ -368,16 +369,8 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
    */
   private sendCancel(invite: ClientTransaction): void {
     setTimeout(() => invite.abandon(), 64 * this.timers.T1).unref();
-    const req = invite.request;
-    const h = new Headers();
-    h.append('Via', req.headers.values('via')[0]!);
-    for (const r of req.headers.lines('route')) h.append('Route', r);
-    h.append('Max-Forwards', '70');
-    h.append('From', req.headers.get('from')!);
-    h.append('To', req.headers.get('to')!);
-    h.append('Call-ID', req.callId);
-    h.append('CSeq', `${req.cseq.seq} CANCEL`);
-    this.transactions.request(new SipRequest('CANCEL', req.uri, h, EMPTY), invite.destination, { response: () => undefined, failed: () => undefined });
+    const cancel = inviteSibling(invite.request, 'CANCEL', invite.request.headers.get('to')!);
+    this.transactions.request(cancel, invite.destination, { response: () => undefined, failed: () => undefined });
   }
 
   /** An out-of-dialog non-INVITE request (OPTIONS ping, MESSAGE, REGISTER); resolves with the final response, whatever its status. */
@@ -476,6 +469,13 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
 
   private readonly tu: TransactionUser = {
     request: (tx) => this.newServerRequest(tx),
+    // New requests are what a flood brings; requests of existing calls always pass (flood-guard.ts).
+    admit: (req, source) => {
+      if (req.toTag || this.flood.admit()) return true;
+      this.counters.count('floodRejected');
+      this.sendStatelessResponse(req.headers, 503, source, { headers: [['Retry-After', String(this.flood.options.retryAfter)]] });
+      return false;
+    },
     ack: (ack) => this.dialogs.get(dialogId(ack.callId, ack.toTag ?? '', ack.fromTag ?? ''))?.receiveAck(ack),
     strayResponse: (res) => {
       // A 2xx retransmitted after its transaction ended: the dialog resends its ACK (§13.2.2.4).
@@ -508,12 +508,6 @@ export class SipStack extends EventEmitter<StackEvents> implements DialogHost {
     this.counters.count('messagesIn');
     if (msg.kind === 'response') {
       this.transactions.receiveResponse(msg, peer);
-      return;
-    }
-    // New requests are what a flood brings; requests of existing calls always pass (flood-guard.ts).
-    if (!msg.toTag && msg.method !== 'ACK' && msg.method !== 'CANCEL' && !this.transactions.isKnown(msg) && !this.flood.admit()) {
-      this.counters.count('floodRejected');
-      this.sendStatelessResponse(msg.headers, 503, peer, { headers: [['Retry-After', String(this.flood.options.retryAfter)]] });
       return;
     }
     this.transactions.receiveRequest(msg, peer);

@@ -3,9 +3,9 @@
  * give up (Timer B, F), ACK non-2xx finals themselves (§17.1.1.3), and linger to absorb retransmitted
  * responses (Timer D, K, M).
  */
-import { Headers } from '../message/headers.js';
-import { EMPTY, SipRequest, type SipResponse } from '../message/message.js';
+import type { SipRequest, SipResponse } from '../message/message.js';
 import { isReliable, type Peer } from '../transport/peer.js';
+import { inviteSibling } from './invite-sibling.js';
 import { transactionTimeout, type TimerValues } from './timers.js';
 
 export type ClientState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
@@ -152,17 +152,7 @@ export class ClientInviteTransaction extends ClientTransaction {
 
   /** §17.1.1.3: ACK for a non-2xx, inside the transaction, with the same branch. */
   private sendAck(res: SipResponse): void {
-    const req = this.request;
-    const h = new Headers();
-    const topVia = req.headers.values('via')[0];
-    if (topVia) h.append('Via', topVia);
-    for (const route of req.headers.lines('route')) h.append('Route', route);
-    h.append('Max-Forwards', '70');
-    h.append('From', req.headers.get('from')!);
-    h.append('To', res.headers.get('to')!);
-    h.append('Call-ID', req.headers.get('call-id')!);
-    h.append('CSeq', `${req.cseq.seq} ACK`);
-    this.host.sendRequest(new SipRequest('ACK', req.uri, h, EMPTY), this.destination);
+    this.host.sendRequest(inviteSibling(this.request, 'ACK', res.headers.get('to')!), this.destination);
   }
 }
 

@@ -32,6 +32,11 @@ export interface TransactionUser {
   request(tx: ServerTransaction): void;
   /** An ACK outside any transaction: the ACK of a 2xx (§13.2.2.4, §17.2.1), for the dialog. */
   ack(ack: SipRequest, source: Peer): void;
+  /**
+   * Whether a request that would start a new server transaction may (overload control); a refused one is
+   * answered by the transaction user itself, statelessly. Retransmissions never get here.
+   */
+  admit?(req: SipRequest, source: Peer): boolean;
   /** A response no client transaction claims: a retransmitted 2xx after Timer M, or a forked 2xx. */
   strayResponse(res: SipResponse, source: Peer): void;
 }
@@ -90,6 +95,7 @@ export class TransactionLayer implements ServerTransactionHost, ClientTransactio
       this.receiveCancel(req, source, key);
       return;
     }
+    if (this.user.admit && !this.user.admit(req, source)) return;
     const tx = req.method === 'INVITE' ? new ServerInviteTransaction(key, req, source, this) : new ServerNonInviteTransaction(key, req, source, this);
     this.servers.set(key, tx);
     this.counters.count('serverTransactions');
@@ -120,13 +126,6 @@ export class TransactionLayer implements ServerTransactionHost, ClientTransactio
   /** Reports a transport failure to the client transactions waiting on that peer (§17.1.4). */
   transportError(peer: Peer, branch: string | undefined, method: string): void {
     if (branch) this.clients.get(clientKey(branch, method))?.transportError();
-  }
-
-  /** Whether a request belongs to a transaction under way or just ended (a retransmission, not a new request). */
-  isKnown(req: SipRequest): boolean {
-    const top = req.topVia;
-    const key = serverKey(req, top.params.get('branch') ?? undefined, `${top.host}:${top.port ?? ''}`);
-    return this.servers.has(key) || this.lingering.has(key);
   }
 
   /**
