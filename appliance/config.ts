@@ -70,6 +70,36 @@ const schema = z
         trunkPingS: z.number().int().min(5).max(3600).default(30),
       })
       .prefault({}),
+    /** The media plane (issue 4): rtpengine, our own RTP endpoint, prompts and recordings. */
+    media: z
+      .strictObject({
+        rtpengine: z
+          .strictObject({
+            binary: z.string().min(1).default('/usr/bin/rtpengine'),
+            /** The address media is relayed on and advertised in SDP towards the trunk and the softphones. */
+            interface: address.default('127.0.0.1'),
+            /** ng control protocol (UDP), always on loopback: rtpengine runs beside call control. */
+            ngPort: port.default(22222),
+            /** rtpengine sends each RFC 4733 event here as one JSON datagram (dtmf-log-dest). */
+            dtmfLogPort: port.default(22223),
+            portMin: port.default(30000),
+            portMax: port.default(39999),
+            /** Kernel forwarding table: -1 forwards in userspace only; 0 uses the xt_RTPENGINE module on the appliance. */
+            table: z.number().int().min(-1).max(255).default(-1),
+            /** How often call control pings rtpengine; two missed answers count as down (new calls get 503). */
+            pingMs: z.number().int().min(100).max(60_000).default(1000),
+          })
+          .prefault({}),
+        /** Our own RTP endpoint (IVR prompts, three-way audio, voicebot), disjoint from rtpengine's range. */
+        rtp: z.strictObject({ portMin: port.default(40000), portMax: port.default(40999) }).prefault({}),
+        recordings: z
+          .strictObject({
+            /** T8: recordings and transcripts are kept at least 3 months; never less. */
+            retentionMonths: z.number().int().min(3).max(120).default(3),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
     /** The call-control process's health endpoint (SIP counters for the supervisor and SNMP). */
     callControl: listener(8082),
     console: z
@@ -125,6 +155,29 @@ const schema = z
     const r = c.sip.registrar;
     if (r.minExpiresS > r.defaultExpiresS || r.defaultExpiresS > r.maxExpiresS) {
       ctx.addIssue({ code: 'custom', path: ['sip', 'registrar'], message: 'needs minExpiresS <= defaultExpiresS <= maxExpiresS' });
+    }
+    const m = c.media;
+    claim('media.rtpengine.ngPort', '127.0.0.1', m.rtpengine.ngPort);
+    claim('media.rtpengine.dtmfLogPort', '127.0.0.1', m.rtpengine.dtmfLogPort);
+    const ranges: [string, number, number][] = [
+      ['media.rtpengine.portMin', m.rtpengine.portMin, m.rtpengine.portMax],
+      ['media.rtp.portMin', m.rtp.portMin, m.rtp.portMax],
+    ];
+    for (const [key, lo, hi] of ranges) {
+      // rtpengine and our endpoint take even RTP ports with the odd RTCP port above them.
+      if (hi - lo < 3) ctx.addIssue({ code: 'custom', path: key.split('.'), message: 'the port range must hold at least two ports (min < max)' });
+    }
+    const [a, b] = ranges;
+    if (a![1] <= b![2] && b![1] <= a![2]) ctx.addIssue({ code: 'custom', path: ['media', 'rtp', 'portMin'], message: 'overlaps media.rtpengine.portMin..portMax' });
+    const singles: [string, number][] = [
+      ['sip.port', c.sip.port],
+      ['sip.tlsPort', c.sip.tlsPort],
+      ['media.rtpengine.ngPort', m.rtpengine.ngPort],
+      ['media.rtpengine.dtmfLogPort', m.rtpengine.dtmfLogPort],
+    ];
+    for (const [key, p] of singles) {
+      const inside = ranges.find(([, lo, hi]) => p >= lo && p <= hi);
+      if (inside) ctx.addIssue({ code: 'custom', path: key.split('.'), message: `port ${p} lies inside the RTP range ${inside[0].replace(/Min$/, 'Min..portMax')}` });
     }
     const names = c.sip.trunks.map((t) => t.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
