@@ -1,6 +1,6 @@
 /**
  * Bringing the data folder up to date before any process serves: migrate both zones, load the ward's
- * reference data (numbers, departments, closed days; T1, T7) and, on a new appliance, the demo centre.
+ * reference data (numbers, departments, closed days, a call flow per number; T1, T7) and, on a new appliance, the demo centre.
  * Only the supervisor and `sc` call this, so two processes never migrate the same file at once.
  */
 import { AccountService } from '../apps/accounts/account-service.js';
@@ -8,9 +8,11 @@ import { seedDemoUsers } from '../apps/accounts/demo-seed.js';
 import type { Clock } from '../apps/time/clock.js';
 import { openZone, type Db } from '../db/connection.js';
 import { migrateLatest, zoneOf } from '../db/migrator.js';
+import { CallFlowsRepository } from '../db/repositories/call-flows.js';
 import { ReferenceRepository } from '../db/repositories/reference.js';
 import { UsersRepository } from '../db/repositories/users.js';
 import { WARD_CALENDAR_DAYS } from '../db/seeds/calendar-days.js';
+import { DEFAULT_FLOW } from '../db/seeds/call-flows.js';
 import { DEPARTMENTS } from '../db/seeds/departments.js';
 import { WARD_NUMBERS } from '../db/seeds/ward-numbers.js';
 import { ZONES, type Zone } from '../db/zones.js';
@@ -42,6 +44,10 @@ export async function seedReference(db: Db, clock: Clock): Promise<void> {
   await ref.upsertDepartments(DEPARTMENTS.filter((d) => !have.has(d.id)));
   const days = new Set((await ref.calendarDays()).map((d) => `${d.date}/${d.kind}`));
   for (const d of WARD_CALENDAR_DAYS) if (!days.has(`${d.date}/${d.kind}`)) await ref.putCalendarDay(d, clock.now());
+  // Every number answers from the first start; a flow the ward changed is a newer version and is kept.
+  const flows = new CallFlowsRepository(db);
+  const withFlow = new Set((await flows.current()).map((f) => f.number));
+  for (const n of WARD_NUMBERS) if (!withFlow.has(n.number)) await flows.save(n.number, DEFAULT_FLOW, 'seed', clock.now());
 }
 
 export async function seedDemo(db: Db, config: Config, clock: Clock): Promise<string[]> {

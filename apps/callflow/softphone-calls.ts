@@ -1,9 +1,10 @@
 /**
- * Who may place calls through the appliance and where they go, until the IVR and queues (issues 4, 5)
- * take over the carrier's calls: softphones authenticate by digest (407) and reach another registered
- * softphone by its SIP user name, through a B2BUA so the appliance stays in every call it will record.
- * A call from a trunk is refused with 480 until the call flow exists.
+ * Who may place calls through the appliance and where they go: a call from a trunk (after its digest, when
+ * it has one) goes to the call flow (trunk-calls.ts); softphones authenticate by digest (407) and reach
+ * another registered softphone by its SIP user name, through a B2BUA whose media is anchored and recorded
+ * (T8) by `media`.
  */
+import type { SdpTransform } from '../../sip/core/b2bua.js';
 import type { IncomingRequest } from '../../sip/core/incoming-request.js';
 import type { SipStack } from '../../sip/core/stack.js';
 import { isSipUri, unescape, type SipUri } from '../../sip/message/uri.js';
@@ -20,10 +21,29 @@ export interface SoftphoneCallDeps {
   trunks: TrunkMonitor;
   userState: (sipUser: string) => Promise<SipUserState>;
   log: Logger;
+  /** A trunk's call once the trunk is recognised (and authenticated). */
+  trunkCall: (req: IncomingRequest) => Promise<void>;
+  media: SoftphoneMedia;
+}
+
+/** The media side of one softphone call: how its SDP is rewritten, and what happens when it is answered and ends. */
+export interface CallMedia {
+  transform: SdpTransform;
+  /** Connected; `hangUp` ends both legs (when the media plane goes away). */
+  answered(hangUp: () => Promise<void>): Promise<void>;
+  /** The call never connected (the callee refused, the caller cancelled). */
+  failed(reason: string): Promise<void>;
+  ended(reason: string): Promise<void>;
+}
+
+export interface SoftphoneMedia {
+  /** While false, calls are refused with 503 (the media plane is down). */
+  isUp(): boolean;
+  begin(req: IncomingRequest, call: { caller: string; callee: string; calleeSource: string }): Promise<CallMedia>;
 }
 
 export function routeSoftphoneCalls(deps: SoftphoneCallDeps): (req: IncomingRequest) => Promise<void> {
-  const { stack, location, auth, trunks, userState, log } = deps;
+  const { stack, location, auth, trunks, userState, log, media } = deps;
   return async (req) => {
     const trunk = trunks.match(req.source);
     if (trunk) {
@@ -35,7 +55,7 @@ export function routeSoftphoneCalls(deps: SoftphoneCallDeps): (req: IncomingRequ
           return;
         }
       }
-      req.respond(480, { reason: 'No Call Flow Yet' });
+      await deps.trunkCall(req);
       return;
     }
     const caller = await auth.authenticate(req);
@@ -57,10 +77,25 @@ export function routeSoftphoneCalls(deps: SoftphoneCallDeps): (req: IncomingRequ
       req.respond(480);
       return;
     }
+    if (!media.isUp()) {
+      req.respond(503, { reason: 'Media Unavailable', headers: [['Retry-After', 30]] });
+      return;
+    }
     const from = presentedIdentity(req, caller, uri);
-    const call = await stack.createB2BUA(req, { uri: binding.contact, destination: binding.source, ...(from ? { from } : {}) });
+    const callMedia = await media.begin(req, { caller, callee, calleeSource: binding.source.address });
+    let call;
+    try {
+      call = await stack.createB2BUA(req, { uri: binding.contact, destination: binding.source, sdp: callMedia.transform, ...(from ? { from } : {}) });
+    } catch (e) {
+      await callMedia.failed((e as Error).message);
+      throw e;
+    }
+    await callMedia.answered(() => call.destroy());
     log.info('call connected', { callId: req.msg.callId, caller, callee });
-    call.on('end', (leg, cause) => log.info('call ended', { callId: req.msg.callId, caller, callee, leg, cause }));
+    call.on('end', (leg, cause) => {
+      log.info('call ended', { callId: req.msg.callId, caller, callee, leg, cause });
+      void callMedia.ended(`${leg === 'a' ? caller : callee}: ${cause}`);
+    });
   };
 }
 

@@ -12,8 +12,11 @@ import { parseNameAddr } from '../message/name-addr.js';
 import type { IncomingRequest } from './incoming-request.js';
 import type { SipStack, UacOptions } from './stack.js';
 
-/** Rewrites a session description crossing the B2BUA (media anchoring, issue 4); identity by default. */
-export type SdpTransform = (sdp: string | undefined, toLeg: 'a' | 'b') => Promise<string | undefined>;
+/**
+ * Rewrites a session description crossing the B2BUA toward `toLeg` (media anchoring); identity by default.
+ * `kind` says whether it is an offer or the answer to the last offer (RFC 3264), as a media relay must know.
+ */
+export type SdpTransform = (sdp: string | undefined, toLeg: 'a' | 'b', kind: 'offer' | 'answer') => Promise<string | undefined>;
 
 /** The B leg as `createUAC` places it (its `uri` is the B leg's Request-URI), and the SDP rewriting between legs. */
 export interface B2buaOptions extends Pick<UacOptions, 'uri' | 'destination' | 'from' | 'to' | 'headers' | 'auth'> {
@@ -81,10 +84,10 @@ export class B2BUA extends EventEmitter<B2buaEvents> {
       if (!legs) return fallback(offer, method);
       const { leg, other } = legs;
       // An offer-less re-INVITE asks for our offer: the other party's current session, which stays as it is.
-      if (offer === undefined) return this.sdp(other.remoteSdp, leg);
+      if (offer === undefined) return this.sdp(other.remoteSdp, leg, 'offer');
       const toOther = leg === 'a' ? 'b' : 'a';
-      const answer = await other.modify(await this.sdp(offer, toOther), method);
-      return this.sdp(answer, leg);
+      const answer = await other.modify(await this.sdp(offer, toOther, 'offer'), method);
+      return this.sdp(answer, leg, 'answer');
     };
     d.on('info', (req) => {
       const other = this.legs(d)?.other;
@@ -128,8 +131,9 @@ export class B2BUA extends EventEmitter<B2buaEvents> {
     let replacement: Dialog | undefined;
     try {
       // The transfer target sees who is being put through to it: the remaining party.
-      replacement = await this.stack.createUAC({ uri: target, from: stripTag(other.s.remoteParty), sdp: await this.sdp(other.remoteSdp, leg) });
-      await other.modify(await this.sdp(replacement.remoteSdp, leg === 'a' ? 'b' : 'a'));
+      replacement = await this.stack.createUAC({ uri: target, from: stripTag(other.s.remoteParty), sdp: await this.sdp(other.remoteSdp, leg, 'offer') });
+      // The target's answer, as the relay sees it, goes to the other party in a re-INVITE (its reply changes nothing).
+      await other.modify(await this.sdp(replacement.remoteSdp, leg === 'a' ? 'b' : 'a', 'answer'));
     } catch (e) {
       // The new party answered but the other party could not be moved to it (gone, or refused the re-INVITE):
       // its call is hung up rather than left open with nobody on the other end.
@@ -182,10 +186,10 @@ export async function createB2BUA(stack: SipStack, req: IncomingRequest, opts: B
       to: opts.to,
       auth: opts.auth,
       headers: [['Max-Forwards', String(maxForwards - 1)], ...(opts.headers ?? [])],
-      sdp: await sdp(msg.body.length ? msg.text : undefined, 'b'),
+      sdp: await sdp(msg.body.length ? msg.text : undefined, 'b', 'offer'),
       signal: abort.signal,
       deferAck: delayedOffer,
-      onProvisional: (res) => void relayProvisional(stack, req, res, sdp).catch(() => undefined),
+      onProvisional: (res) => void relayProvisional(stack, req, res, sdp, delayedOffer ? 'offer' : 'answer').catch(() => undefined),
     });
   } catch (e) {
     if (e instanceof SipError) throw relayable(e);
@@ -193,19 +197,19 @@ export async function createB2BUA(stack: SipStack, req: IncomingRequest, opts: B
   }
   let a: Dialog;
   try {
-    a = await stack.createUAS(req, { sdp: await sdp(b.remoteSdp, 'a') });
+    a = await stack.createUAS(req, { sdp: await sdp(b.remoteSdp, 'a', delayedOffer ? 'offer' : 'answer') });
   } catch (e) {
     b.ack(undefined);
     await b.destroy();
     throw e;
   }
-  if (delayedOffer) b.ack(await sdp(a.remoteSdp, 'b'));
+  if (delayedOffer) b.ack(await sdp(a.remoteSdp, 'b', 'answer'));
   return new B2BUA(stack, a, b, sdp);
 }
 
 /** A provisional of the B leg on the A leg: with a To tag it sets up an early dialog, so it has our Contact (§12.1.1). */
-async function relayProvisional(stack: SipStack, req: IncomingRequest, res: SipResponse, sdp: SdpTransform): Promise<void> {
-  const body = res.body.length ? await sdp(res.text, 'a') : undefined;
+async function relayProvisional(stack: SipStack, req: IncomingRequest, res: SipResponse, sdp: SdpTransform, kind: 'offer' | 'answer'): Promise<void> {
+  const body = res.body.length ? await sdp(res.text, 'a', kind) : undefined;
   const headers: Array<[string, string]> = [['Contact', stack.contact(req.source.transport)]];
   req.respond(res.status, { reason: res.reason, headers, ...(body !== undefined ? { body: Buffer.from(body, 'utf8') } : {}) });
 }
