@@ -1,16 +1,35 @@
 /**
  * The call-control process (ARCHITECTURE "Zones and processes"): the SIP stack on config.sip with the
- * registrar for the operators' softphones, the carrier trunks watched by OPTIONS (T12), and calls between
- * softphones through the B2BUA. Its `/healthz` on config.callControl carries the SIP counters.
+ * registrar for the operators' softphones, the carrier trunks watched by OPTIONS (T12), the trunk's calls
+ * through the IVR (T1-T4, T10) and calls between softphones through the B2BUA, all anchored and recorded in
+ * rtpengine (T8), which the supervisor runs beside it. Its `/healthz` on config.callControl carries the SIP
+ * counters and the media plane's state.
  */
 import { readFileSync } from 'node:fs';
 import express from 'express';
 import { sipHa1Lookup, sipUserState } from '../../apps/accounts/sip-directory.js';
+import { AnchoredCalls } from '../../apps/callflow/anchored-calls.js';
+import type { PromptSource } from '../../apps/callflow/inbound-call.js';
+import { promptAudio } from '../../apps/callflow/prompt-catalogue.js';
 import { routeSoftphoneCalls } from '../../apps/callflow/softphone-calls.js';
+import { TrunkCalls, type RecordingSink } from '../../apps/callflow/trunk-calls.js';
+import { WaitingQueues } from '../../apps/callflow/waiting-queue.js';
+import { WardCalendar } from '../../apps/calendar/ward-calendar.js';
+import { RecordingService } from '../../apps/recordings/recording-service.js';
 import { databaseCheck } from '../../apps/health/database-check.js';
 import { healthReporter } from '../../apps/health/health.js';
 import { openMigratedZone } from '../../db/migrator.js';
+import { CallFlowsRepository } from '../../db/repositories/call-flows.js';
+import { CallsRepository } from '../../db/repositories/calls.js';
+import { ReferenceRepository } from '../../db/repositories/reference.js';
 import { UsersRepository } from '../../db/repositories/users.js';
+import { PromptStore } from '../../media/prompts/prompt-store.js';
+import { FrameClock } from '../../media/rtp/frame-clock.js';
+import { PortPool } from '../../media/rtp/port-pool.js';
+import { captureDir } from '../../media/rtpengine/daemon-config.js';
+import { DtmfEvents } from '../../media/rtpengine/dtmf-events.js';
+import { RtpengineMonitor } from '../../media/rtpengine/monitor.js';
+import { NgClient } from '../../media/rtpengine/ng-client.js';
 import { DigestServer } from '../../sip/auth/digest-server.js';
 import { SipStack } from '../../sip/core/stack.js';
 import { LocationService } from '../../sip/registrar/location.js';
@@ -66,8 +85,63 @@ async function main(): Promise<void> {
   trunks.on('down', (t) => log.warn('trunk down', { trunk: t.name }));
   location.on('change', (user, bindings) => log.info('registration', { user, contacts: bindings.map((b) => b.contact) }));
 
+  // The media plane: rtpengine over ng, its DTMF reports, our endpoints' ports, prompts and recordings.
+  const media = config.media;
+  const ng = await NgClient.open({ port: media.rtpengine.ngPort });
+  const rtpengine = new RtpengineMonitor({ client: ng, pingMs: media.rtpengine.pingMs });
+  let dtmf: DtmfEvents;
+  try {
+    dtmf = await DtmfEvents.listen({ port: media.rtpengine.dtmfLogPort });
+  } catch (e) {
+    throw listenError(e as NodeJS.ErrnoException, { address: '127.0.0.1', port: media.rtpengine.dtmfLogPort }, 'media.rtpengine.dtmfLogPort');
+  }
+  const store = new PromptStore({ dataDir: config.dataDir });
+  const prompts: PromptSource = { audio: async (id, lang, ...params) => store.samples(await promptAudio(store, id, lang, ...params)) };
+  const recordingService = new RecordingService({ db, clock, log, dataDir: config.dataDir, recordingDir: captureDir(config.dataDir) });
+  const recordings: RecordingSink = {
+    finish: async (r) => {
+      try {
+        const done = await recordingService.finishRecording(r);
+        if (!done.complete) log.warn('recording incomplete', { callId: r.sipCallId, recording: done.id, reason: done.incompleteReason });
+      } catch (e) {
+        log.error('recording failed', { callId: r.sipCallId, error: (e as Error).message });
+      }
+    },
+  };
+  const calls = new CallsRepository(db);
+  const reference = new ReferenceRepository(db);
+  const queues = new WaitingQueues();
+  const trunkCalls = new TrunkCalls({
+    stack,
+    media: { ng, isUp: () => rtpengine.isUp(), ports: new PortPool(media.rtp), clock: new FrameClock(), address: media.rtpengine.interface },
+    flows: new CallFlowsRepository(db),
+    calls,
+    calendar: async () => new WardCalendar(await reference.calendarDays()),
+    clock,
+    prompts,
+    queues,
+    recordings,
+    log,
+  });
+  const softphoneMedia = new AnchoredCalls({ ng, isUp: () => rtpengine.isUp(), calls, recordings, clock, log });
+  dtmf.on('dtmf', (e) => trunkCalls.dtmf(e.callId, e.sourceTag, e.digit));
+  rtpengine.on('up', () => log.info('rtpengine up', { ngPort: media.rtpengine.ngPort }));
+  rtpengine.on('down', () => {
+    log.error('rtpengine down: new calls get 503, calls in progress are ended', { calls: trunkCalls.size + softphoneMedia.size });
+    void trunkCalls.tearDownAll('media plane lost');
+    void softphoneMedia.tearDownAll();
+  });
+
+  // A previous run that died left calls open and captures unconverted: close the rows, keep the audio (T8).
+  for (const c of await calls.open()) await calls.end(c.id, clock.now(), 'failed', 'call control restarted');
+  const swept = await recordingService.sweepLeftovers();
+  if (swept.converted || swept.updated || swept.orphans.length) log.warn('captures left by an earlier run', { ...swept });
+
   stack.onRequest('REGISTER', registrar.handle);
-  stack.onRequest('INVITE', routeSoftphoneCalls({ stack, location, auth, trunks, userState: (u) => sipUserState(users, u), log }));
+  stack.onRequest(
+    'INVITE',
+    routeSoftphoneCalls({ stack, location, auth, trunks, userState: (u) => sipUserState(users, u), log, trunkCall: (req) => trunkCalls.handle(req), media: softphoneMedia }),
+  );
 
   try {
     await stack.listen();
@@ -75,6 +149,7 @@ async function main(): Promise<void> {
     throw listenError(e as NodeJS.ErrnoException, { address: sip.address, port: sip.port }, 'sip');
   }
   trunks.start();
+  rtpengine.start();
   log.info('sip listening', { address: sip.address, port: sip.port, transports: sip.transports });
 
   const app = express();
@@ -84,6 +159,12 @@ async function main(): Promise<void> {
     healthReporter(NAME, clock, {
       database: databaseCheck(db, 'internal'),
       sip: () => ({ state: 'up', registrations: location.size, ...stack.stats() }),
+      media: () => ({
+        state: rtpengine.isUp() ? 'up' : 'down',
+        calls: { trunk: trunkCalls.size, softphone: softphoneMedia.size },
+        waiting: queues.counts(),
+        dtmfMalformed: dtmf.malformed,
+      }),
       memory: () => {
         const m = process.memoryUsage();
         return { state: 'up', rssMiB: Math.round(m.rss / 2 ** 20), heapUsedMiB: Math.round(m.heapUsed / 2 ** 20), externalMiB: Math.round(m.external / 2 ** 20) };
@@ -103,6 +184,10 @@ async function main(): Promise<void> {
     app,
     log,
     close: async () => {
+      rtpengine.stop();
+      await Promise.all([trunkCalls.tearDownAll('service stopped'), softphoneMedia.tearDownAll()]);
+      await dtmf.close();
+      ng.close();
       trunks.stop();
       location.stop();
       await stack.close();
