@@ -59,6 +59,7 @@ export async function startCallControl(t: Test, o: CallControlOptions): Promise<
   const config = {
     sip: {
       port: sipPort,
+      // baresip 1.0 and sipp 3.6 (Debian 12) give up when a challenge names SHA-256: the README's setting for such devices.
       digestAlgorithms: ['MD5'],
       trunks: o.trunkPorts.map((port, i) => ({ name: `carrier-${i + 1}`, address: '127.0.0.1', port })),
     },
