@@ -112,16 +112,13 @@ export class InboundCall {
     return 'ja';
   }
 
-  /** T4: a long queue is announced as busy with the count ahead; otherwise "please hold". */
-  private holdMessage(lang: Language, ahead: number): Promise<Int16Array> {
-    return ahead >= this.d.flow.busyAt ? this.d.prompts.audio('busy', lang, { ahead }) : this.d.prompts.audio('hold', lang);
-  }
-
-  /** In the queue: the busy or hold message, then music, repeating the message every holdAnnounceS. */
+  /** In the queue: the busy or hold message, then music, and every holdAnnounceS how many are still ahead. */
   private async wait(lang: Language, choice: LanguageChoice): Promise<ScriptEnd> {
     const { flow, queues, port, clock } = this.d;
+    // T4: a long queue is announced as busy with the count ahead; otherwise "please hold".
     const ahead = queues.waiting(flow.queue);
-    if (!(await this.say(() => this.holdMessage(lang, ahead)))) return 'hung-up';
+    const message = () => (ahead >= flow.busyAt ? this.d.prompts.audio('busy', lang, { ahead }) : this.d.prompts.audio('hold', lang));
+    if (!(await this.say(message))) return 'hung-up';
     const entry: WaitingCall = { callId: this.d.callId, dnis: this.d.dnis, language: choice, joinedAt: clock.now() };
     queues.join(flow.queue, entry);
     this.d.progress.queued();
@@ -131,9 +128,9 @@ export class InboundCall {
         const round = flow.holdAnnounceS > 0 ? AbortSignal.any([port.signal, AbortSignal.timeout(flow.holdAnnounceS * 1000)]) : port.signal;
         await port.play(music, { signal: round, loop: true });
         if (port.signal.aborted) break;
-        const now = queues.ahead(flow.queue, entry);
-        if (now < 0) return 'taken';
-        if (!(await this.say(() => this.holdMessage(lang, now)))) break;
+        const ahead = queues.ahead(flow.queue, entry);
+        if (ahead < 0) return 'taken';
+        if (!(await this.say(() => this.d.prompts.audio('hold-position', lang, { ahead })))) break;
       }
       return 'hung-up';
     } finally {

@@ -164,16 +164,38 @@ export class TrunkCalls {
     }
     const answeredAt = d.clock.now();
     await d.calls.answered(rowId, answeredAt);
-    await this.converse(req, { rowId, dnis, caller, callerTag, dialog, leg, flow, answeredAt });
+    const ended = await this.converse(req, { rowId, dnis, caller, callerTag, dialog, leg, flow, answeredAt });
+    const media = await this.mediaFigures(msg.callId, callerTag, req.tx.responseTag(), leg);
     await release();
+    d.log.info('call ended', { callId: msg.callId, dnis, ...ended, media });
     await d.recordings.finish({ callRowId: rowId, sipCallId: msg.callId, callerPort: leg.callerPort, startedAt: answeredAt, endedAt: d.clock.now(), caller, dnis, agent: null });
   }
 
-  /** From the answer to the hang-up: the flow's script, with keys from RFC 4733 and INFO. */
+  /**
+   * The call's media as rtpengine and our endpoint counted it (T13), for the log: packets rtpengine received
+   * from each side and its errors, and what our endpoint lost, how late and with what jitter.
+   */
+  private async mediaFigures(callId: string, callerTag: string, endpointTag: string, leg: EndpointLeg): Promise<Record<string, unknown>> {
+    const endpoint = leg.endpoint.stats();
+    try {
+      const q = await this.d.media.ng.query({ callId });
+      const rtp = (tag: string) => q.tags[tag]?.streams[0];
+      return {
+        fromCaller: rtp(callerTag)?.packets ?? 0,
+        fromEndpoint: rtp(endpointTag)?.packets ?? 0,
+        rtpengineErrors: q.totals.rtp.errors,
+        endpoint: { received: endpoint.received, lost: endpoint.lost, late: endpoint.late, jitterMs: endpoint.jitterMs },
+      };
+    } catch (e) {
+      return { endpoint, rtpengine: (e as Error).message };
+    }
+  }
+
+  /** From the answer to the hang-up: the flow's script, with keys from RFC 4733 and INFO; how it ended. */
   private async converse(
     req: IncomingRequest,
     c: { rowId: number; dnis: string; caller: string; callerTag: string; dialog: Dialog; leg: EndpointLeg; flow: ReturnType<typeof parseFlow>; answeredAt: Date },
-  ): Promise<void> {
+  ): Promise<{ outcome: CallOutcome; reason: string }> {
     const { d } = this;
     const callId = req.msg.callId;
     const hungUp = new AbortController();
@@ -224,8 +246,9 @@ export class TrunkCalls {
     if (!hungUp.signal.aborted) await new Promise((resolve) => hungUp.signal.addEventListener('abort', resolve, { once: true }));
     this.active.delete(callId);
     const outcome: CallOutcome = end === 'closed' ? 'closed' : end === 'failed' || endedBy === 'media plane lost' ? 'failed' : queued || end === 'hung-up' ? 'abandoned' : 'completed';
-    await d.calls.end(c.rowId, d.clock.now(), outcome, endedBy ?? end);
-    d.log.info('call ended', { callId, dnis: c.dnis, outcome, reason: endedBy ?? end });
+    const reason = endedBy ?? end;
+    await d.calls.end(c.rowId, d.clock.now(), outcome, reason);
+    return { outcome, reason };
   }
 }
 

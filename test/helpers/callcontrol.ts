@@ -8,7 +8,6 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Test } from 'tap';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../appliance/config.js';
 import { prepareData } from '../../appliance/prepare.js';
@@ -17,6 +16,7 @@ import { parseInstant } from '../../apps/time/jst.js';
 import { openZone, type Db } from '../../db/connection.js';
 import { tempDataDir } from './data.js';
 import type { RtpengineHandle } from './rtpengine.js';
+import type { Scope } from './scope.js';
 import { freePort } from './serve.js';
 import { freeUdpPort } from './sipp.js';
 
@@ -50,7 +50,7 @@ export interface CallControlOptions {
   config?: Record<string, unknown>;
 }
 
-export async function startCallControl(t: Test, o: CallControlOptions): Promise<CallControlHandle> {
+export async function startCallControl(t: Scope, o: CallControlOptions): Promise<CallControlHandle> {
   const dataDir = o.dataDir ?? tempDataDir(t);
   const sipPort = await freeUdpPort();
   const healthPort = await freePort();

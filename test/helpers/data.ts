@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
+import type { Scope } from './scope.js';
 import { openZone, type Db } from '../../db/connection.js';
 import { migrateLatest } from '../../db/migrator.js';
 import type { Zone } from '../../db/zones.js';
 import { seedReference } from '../../appliance/prepare.js';
 import { ManualClock } from '../../apps/time/clock.js';
 
-export function tempDataDir(t: Test): string {
+export function tempDataDir(t: Scope): string {
   const dir = mkdtempSync(join(tmpdir(), 'sc-test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
