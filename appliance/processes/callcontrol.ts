@@ -12,7 +12,7 @@ import { AnchoredCalls } from '../../apps/callflow/anchored-calls.js';
 import type { PromptSource } from '../../apps/callflow/inbound-call.js';
 import { promptAudio } from '../../apps/callflow/prompt-catalogue.js';
 import { routeSoftphoneCalls } from '../../apps/callflow/softphone-calls.js';
-import { TrunkCalls, type RecordingSink } from '../../apps/callflow/trunk-calls.js';
+import { MEDIA_LOST, TrunkCalls, type RecordingSink } from '../../apps/callflow/trunk-calls.js';
 import { WaitingQueues } from '../../apps/callflow/waiting-queue.js';
 import { WardCalendar } from '../../apps/calendar/ward-calendar.js';
 import { RecordingService } from '../../apps/recordings/recording-service.js';
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   rtpengine.on('up', () => log.info('rtpengine up', { ngPort: media.rtpengine.ngPort }));
   rtpengine.on('down', () => {
     log.error('rtpengine down: new calls get 503, calls in progress are ended', { calls: trunkCalls.size + softphoneMedia.size });
-    void trunkCalls.tearDownAll('media plane lost');
+    void trunkCalls.tearDownAll(MEDIA_LOST);
     void softphoneMedia.tearDownAll();
   });
 

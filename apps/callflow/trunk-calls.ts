@@ -62,8 +62,9 @@ interface ActiveCall {
   teardown(reason: string): Promise<void>;
 }
 
-/** Q.850 cause 16 (normal clearing) or 38 (network out of order), for the carrier's records (RFC 3326). */
-const reasonHeader = (cause: 16 | 38, text: string): [string, string] => ['Reason', `Q.850;cause=${cause};text="${text}"`];
+/** Why we hung up, for the carrier's records (RFC 3326): Q.850 38 (network out of order) when media failed, else 16 (normal clearing). */
+export const MEDIA_LOST = 'media plane lost';
+const reasonHeader = (text: string): [string, string] => ['Reason', `Q.850;cause=${text === MEDIA_LOST ? 38 : 16};text="${text}"`];
 
 export class TrunkCalls {
   private readonly active = new Map<string, ActiveCall>();
@@ -213,7 +214,7 @@ export class TrunkCalls {
     const teardown = async (reason: string) => {
       endedBy ??= reason;
       hungUp.abort();
-      await c.dialog.destroy([reasonHeader(reason === 'closed hours' ? 16 : 38, reason)]).catch(() => undefined);
+      await c.dialog.destroy([reasonHeader(reason)]).catch(() => undefined);
     };
     this.active.set(callId, { rowId: c.rowId, callerTag: c.callerTag, digits, dialog: c.dialog, teardown });
     let queued = false;
@@ -245,7 +246,7 @@ export class TrunkCalls {
     }
     if (!hungUp.signal.aborted) await new Promise((resolve) => hungUp.signal.addEventListener('abort', resolve, { once: true }));
     this.active.delete(callId);
-    const outcome: CallOutcome = end === 'closed' ? 'closed' : end === 'failed' || endedBy === 'media plane lost' ? 'failed' : queued || end === 'hung-up' ? 'abandoned' : 'completed';
+    const outcome: CallOutcome = end === 'closed' ? 'closed' : end === 'failed' || endedBy === MEDIA_LOST ? 'failed' : queued || end === 'hung-up' ? 'abandoned' : 'completed';
     const reason = endedBy ?? end;
     await d.calls.end(c.rowId, d.clock.now(), outcome, reason);
     return { outcome, reason };
