@@ -1,7 +1,8 @@
 /**
- * One supervised child: a Node process started from its compiled entry point, its output forwarded line by
- * line under its name, restarted with back-off when it dies. Exit code 2 means the child met a problem a
- * person must fix (config, port, data file); restarting cannot help, so it is reported instead.
+ * One supervised child: a Node process started from its compiled entry point, or another program (rtpengine),
+ * its output forwarded line by line under its name, restarted with back-off when it dies. Exit code 2 of a
+ * Node entry means the child met a problem a person must fix (config, port, data file); restarting cannot
+ * help, so it is reported instead. Other programs' exit codes mean nothing of the kind: they are restarted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,14 +13,18 @@ import { restartDelay, type BackoffPolicy } from './backoff.js';
 
 const CONFIG_ERROR_EXIT = 2;
 
-export interface ChildOptions {
+/**
+ * A compiled Node entry point, run with this Node, told what to do when it exits with code 2; or a program
+ * and its arguments.
+ */
+export type ChildCommand = { entry: string; onConfigError: (message: string) => void } | { command: string; args: string[] };
+
+export type ChildOptions = ChildCommand & {
   name: string;
-  entry: string;
   env: NodeJS.ProcessEnv;
   policy: BackoffPolicy & { stopTimeoutMs: number };
   log: Logger;
-  onConfigError: (message: string) => void;
-}
+};
 
 /** Lines kept from the child's stderr, to name the reason when it gives up with exit code 2. */
 const KEPT_LINES = 20;
@@ -50,7 +55,8 @@ export class SupervisedChild {
     this.restartTimer = null;
     this.startedAt = Date.now();
     this.stderrTail = [];
-    const child = spawn(process.execPath, [this.o.entry], { env: this.o.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, args] = 'entry' in this.o ? [process.execPath, [this.o.entry]] : [this.o.command, this.o.args];
+    const child = spawn(file, args, { env: this.o.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const prefix = `[${this.o.name}] `;
     forwardLines(child.stdout!, prefix, process.stdout);
@@ -71,7 +77,7 @@ export class SupervisedChild {
       this.o.log.info('stopped', { child: this.o.name, ...how });
       return;
     }
-    if (code === CONFIG_ERROR_EXIT) {
+    if ('entry' in this.o && code === CONFIG_ERROR_EXIT) {
       this.o.onConfigError(this.reason());
       return;
     }

@@ -24,8 +24,8 @@ export interface ProcessSpec {
 export const PROCESSES: readonly ProcessSpec[] = [
   { name: 'console', entry: 'processes/console.js', web: 'console', needsRtpengine: false },
   { name: 'faq-public', entry: 'processes/faq-public.js', web: 'faqPublic', needsRtpengine: false },
-  // SDP passes through until media anchoring lands (issue 4), which sets needsRtpengine.
-  { name: 'callcontrol', entry: 'processes/callcontrol.js', web: 'callControl', needsRtpengine: false },
+  // Every call leg is anchored in rtpengine (issue 4).
+  { name: 'callcontrol', entry: 'processes/callcontrol.js', web: 'callControl', needsRtpengine: true },
 ];
 
 export function httpUrl(listener: Listener): string {

@@ -10,8 +10,10 @@ import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
+import { NgClient } from '../../media/rtpengine/ng-client.js';
 import { tempDataDir } from '../helpers/data.js';
 import { freePort } from '../helpers/serve.js';
+import { freeUdpPort } from '../helpers/sipp.js';
 
 const supervisorJs = new URL('../../appliance/supervisor.js', import.meta.url).pathname;
 
@@ -97,19 +99,48 @@ function startSupervisor(t: Test, configYaml: string, dataDir: string, env: Reco
   return { proc, out: () => out, err: () => err, exit };
 }
 
+/** A free run of `count` ports starting on an even port (rtpengine takes RTP on even ports). */
+async function freeEvenRange(count: number): Promise<number> {
+  const first = await freeUdpPort(count + 1);
+  return first % 2 === 0 ? first : first + 1;
+}
+
 async function portsConfig(extra = '') {
   const consolePort = await freePort();
   const faqPort = await freePort();
   const callControlPort = await freePort();
   const sipPort = await freePort();
+  const ngPort = await freeUdpPort();
+  const dtmfPort = await freeUdpPort();
+  const rtpMin = await freeEvenRange(40);
+  const ourRtpMin = await freeEvenRange(20);
   const yaml =
     `console:\n  port: ${consolePort}\nfaqPublic:\n  port: ${faqPort}\ncallControl:\n  port: ${callControlPort}\nsip:\n  port: ${sipPort}\n` +
+    `media:\n  rtpengine:\n    ngPort: ${ngPort}\n    dtmfLogPort: ${dtmfPort}\n    portMin: ${rtpMin}\n    portMax: ${rtpMin + 39}\n` +
+    `  rtp:\n    portMin: ${ourRtpMin}\n    portMax: ${ourRtpMin + 19}\n` +
     `supervisor:\n  restartInitialMs: 100\n  stopTimeoutMs: 5000\n${extra}`;
-  return { consolePort, faqPort, callControlPort, sipPort, yaml };
+  return { consolePort, faqPort, callControlPort, sipPort, ngPort, dtmfPort, rtpMin, yaml };
 }
 
-t.test('runs console, faq-public and callcontrol, restarts a killed child, stops cleanly on SIGTERM', async (t) => {
-  const { consolePort, faqPort, callControlPort, sipPort, yaml } = await portsConfig();
+/** Whether rtpengine answers an ng ping on this port. */
+async function pong(t: Test, ngPort: number): Promise<boolean> {
+  const client = await NgClient.open({ port: ngPort, timeoutMs: 500 });
+  t.teardown(() => client.close());
+  try {
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** PIDs of rtpengine the supervisor logged as started, in order. */
+function rtpenginePids(err: string): number[] {
+  return [...err.matchAll(/"msg":"started","child":"rtpengine","pid":(\d+)/g)].map((m) => Number(m[1]));
+}
+
+t.test('runs rtpengine, console, faq-public and callcontrol, restarts a killed child, stops cleanly on SIGTERM', async (t) => {
+  const { consolePort, faqPort, callControlPort, sipPort, ngPort, rtpMin, yaml } = await portsConfig();
   const dataDir = join(tempDataDir(t), 'data');
   const clockStart = Date.parse('2027-06-01T10:00:00+09:00');
   const spawnedAt = Date.now();
@@ -129,6 +160,7 @@ t.test('runs console, faq-public and callcontrol, restarts a killed child, stops
   await waitFor('the URLs', () => sup.out().includes(`http://127.0.0.1:${faqPort}/`));
   t.match(sup.out(), `http://127.0.0.1:${consolePort}/`, 'the console URL is shown');
   t.match(sup.out(), `127.0.0.1:${sipPort} (udp, tcp), realm setagaya-call`, 'and where softphones register');
+  t.match(sup.out(), `rtpengine on 127.0.0.1, RTP ${rtpMin}-${rtpMin + 39} (userspace), recordings in ${join(dataDir, 'recordings', 'capture')}`, 'and the media plane');
   t.equal(readFileSync(join(dataDir, 'supervisor.pid'), 'utf8').trim(), String(sup.proc.pid), 'the pid file names the supervisor');
 
   const second = startSupervisor(t, yaml, dataDir);
@@ -144,8 +176,25 @@ t.test('runs console, faq-public and callcontrol, restarts a killed child, stops
   t.match(sup.err(), /"msg":"exited; restarting","child":"faq-public","signal":"SIGKILL"/, 'the restart is logged');
   t.match(sup.err(), /\[faq-public\] \{.*"process":"faq-public"/, "the child's output is forwarded under its name");
 
+  // Issue 4 item 1: rtpengine runs beside call control, started before it, restarted when it dies.
+  const [firstRtpengine] = rtpenginePids(sup.err());
+  t.ok(firstRtpengine, 'rtpengine was started');
+  t.ok(sup.err().indexOf('"child":"rtpengine"') < sup.err().indexOf('"msg":"started","child":"callcontrol"'), 'before callcontrol');
+  t.ok(await pong(t, ngPort), 'rtpengine answers ping on media.rtpengine.ngPort');
+  const conf = readFileSync(join(dataDir, 'run', 'rtpengine.conf'), 'utf8');
+  t.match(conf, `listen-ng = 127.0.0.1:${ngPort}`, 'its config is written under <dataDir>/run');
+  t.match(conf, `recording-dir = ${join(dataDir, 'recordings', 'capture')}`, 'recording into <dataDir>/recordings/capture');
+  t.ok(existsSync(join(dataDir, 'recordings', 'capture', 'pcaps')), 'which rtpengine set up');
+  process.kill(firstRtpengine!, 'SIGKILL');
+  const secondRtpengine = await waitFor('rtpengine to be restarted', () => rtpenginePids(sup.err())[1]);
+  t.not(secondRtpengine, firstRtpengine, `rtpengine was restarted (pid ${firstRtpengine} -> ${secondRtpengine})`);
+  t.match(sup.err(), /"msg":"exited; restarting","child":"rtpengine","signal":"SIGKILL"/, 'the restart is logged');
+  t.ok(await waitFor('rtpengine to answer again', () => pong(t, ngPort)), 'and it answers ping again');
+
   sup.proc.kill('SIGTERM');
   t.same(await sup.exit, { code: 0, signal: null }, 'exit code 0 after SIGTERM');
+  t.notOk(alive(secondRtpengine!), 'rtpengine was stopped');
+  t.notOk(await pong(t, ngPort), 'and no longer answers');
   t.ok(await portClosed(consolePort), 'console port closed');
   t.ok(await portClosed(faqPort), 'faq-public port closed');
   t.notOk(existsSync(join(dataDir, 'supervisor.pid')), 'pid file removed');
@@ -192,6 +241,28 @@ t.test('an occupied SIP UDP port is named too', async (t) => {
   t.equal((await sup.exit).code, 2);
   t.match(sup.err().trim(), new RegExp(`^supervisor: 127\\.0\\.0\\.1:${sipPort} is already in use \\(sip\\.port\\)`));
   t.notOk(existsSync(dataDir), 'the data folder was not created');
+});
+
+t.test('an occupied rtpengine ng or DTMF port, or a missing rtpengine, is named before the data folder is touched', async (t) => {
+  for (const which of ['ngPort', 'dtmfLogPort'] as const) {
+    const { ngPort, dtmfPort, yaml } = await portsConfig();
+    const port = which === 'ngPort' ? ngPort : dtmfPort;
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
+    t.teardown(() => socket.close());
+    const dataDir = join(tempDataDir(t), 'data');
+    const sup = startSupervisor(t, yaml, dataDir);
+    t.equal((await sup.exit).code, 2, `${which}: exit code 2`);
+    t.match(sup.err().trim(), new RegExp(`^supervisor: 127\\.0\\.0\\.1:${port} is already in use \\(media\\.rtpengine\\.${which}\\)`), `${which}: named`);
+    t.notOk(existsSync(dataDir), `${which}: the data folder was not created`);
+  }
+  const { yaml } = await portsConfig();
+  const dataDir = join(tempDataDir(t), 'data');
+  const missing = join(tempDataDir(t), 'no-rtpengine');
+  const sup = startSupervisor(t, yaml.replace('  rtpengine:\n', `  rtpengine:\n    binary: ${missing}\n`), dataDir);
+  t.equal((await sup.exit).code, 2, 'missing binary: exit code 2');
+  t.match(sup.err().trim(), /^supervisor: .*no-rtpengine is not an executable \(media\.rtpengine\.binary\): install the Debian package rtpengine-daemon/, 'missing binary: named');
+  t.notOk(existsSync(dataDir), 'missing binary: the data folder was not created');
 });
 
 t.test('a child that cannot run stops the appliance instead of restarting in a loop', async (t) => {
