@@ -75,6 +75,12 @@ const schema = z
       .strictObject({
         rtpengine: z
           .strictObject({
+            /**
+             * true: the supervisor runs rtpengine (userspace here). false: rtpengine runs under its own unit, e.g.
+             * Debian's rtpengine-daemon as root with the kernel module (table >= 0), configured by `sc rtpengine-config`;
+             * call control then finds it on ngPort.
+             */
+            managed: z.boolean().default(true),
             binary: z.string().min(1).default('/usr/bin/rtpengine'),
             /** The address media is relayed on and advertised in SDP towards the trunk and the softphones. */
             interface: address.default('127.0.0.1'),

@@ -12,9 +12,16 @@ import type { Config } from './config.js';
 import { probeUdp } from './listener-check.js';
 import { UserError } from './runtime.js';
 
-/** Checked before start-up touches any data: a missing binary or a taken port is for a person to fix. */
+/**
+ * Checked before start-up touches any data: a missing binary or a taken port is for a person to fix. An
+ * rtpengine run by its own unit (managed: false) holds the ng port itself; only our DTMF port is checked.
+ */
 export async function probeRtpengine(config: Config): Promise<void> {
   const r = config.media.rtpengine;
+  if (!r.managed) {
+    await probeUdp({ address: '127.0.0.1', port: r.dtmfLogPort }, 'media.rtpengine', 'media.rtpengine.dtmfLogPort');
+    return;
+  }
   try {
     accessSync(r.binary, constants.X_OK);
   } catch {
@@ -25,28 +32,31 @@ export async function probeRtpengine(config: Config): Promise<void> {
   await probeUdp({ address: '127.0.0.1', port: r.dtmfLogPort }, 'media.rtpengine', 'media.rtpengine.dtmfLogPort');
 }
 
-/** Writes rtpengine's config for this data folder (and makes the capture dir); returns the command to run. */
-export function prepareRtpengine(config: Config): { command: string; args: string[] } {
+/** rtpengine's ini text for this config: what the supervisor runs it with, and `sc rtpengine-config` prints for its own unit. */
+export function rtpengineConfigText(config: Config): string {
   const r = config.media.rtpengine;
-  const file = daemonConfigPath(config.dataDir);
-  const recordingDir = captureDir(config.dataDir);
-  mkdirSync(dirname(file), { recursive: true });
-  mkdirSync(recordingDir, { recursive: true });
-  const text = renderDaemonConfig({
+  return renderDaemonConfig({
     interface: r.interface,
     ngPort: r.ngPort,
     portMin: r.portMin,
     portMax: r.portMax,
     table: r.table,
     dtmfLogPort: r.dtmfLogPort,
-    recordingDir,
+    recordingDir: captureDir(config.dataDir),
     // A delete ends the call at once, so its capture is closed (and can be converted, T8) when the call ends.
     deleteDelayS: 0,
     // NOTICE: start-up, recording on/off and errors, without a line per ng command.
     logLevel: 5,
   });
-  writeFileSync(file, text);
-  return { command: r.binary, args: daemonArgs(file) };
+}
+
+/** Writes rtpengine's config for this data folder (and makes the capture dir); returns the command to run. */
+export function prepareRtpengine(config: Config): { command: string; args: string[] } {
+  const file = daemonConfigPath(config.dataDir);
+  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(captureDir(config.dataDir), { recursive: true });
+  writeFileSync(file, rtpengineConfigText(config));
+  return { command: config.media.rtpengine.binary, args: daemonArgs(file) };
 }
 
 /** Resolves true once rtpengine answers ping, false when timeoutMs passed or `signal` aborted. */

@@ -4,7 +4,7 @@
  * that die, and stops them all on SIGINT/SIGTERM. Exit 0 after a requested stop, 2 when something a person
  * must fix stops start-up.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SupervisedChild } from './child-process.js';
 import { stampClock } from './clock-env.js';
@@ -69,7 +69,11 @@ async function main(): Promise<void> {
 
   const childEnv = { ...env, SC_DATA_DIR: config.dataDir };
   const media = config.media.rtpengine;
-  if (needsRtpengine) {
+  if (needsRtpengine && !media.managed) {
+    mkdirSync(captureDir(config.dataDir), { recursive: true });
+    if (!(await waitForRtpengine(media.ngPort, 10_000, polling.signal))) log.warn('no rtpengine answers ping (media.rtpengine.managed is false: it runs under its own unit)', { ngPort: media.ngPort });
+    if (stopping) return;
+  } else if (needsRtpengine) {
     rtpengine = new SupervisedChild({
       name: 'rtpengine',
       ...prepareRtpengine(config),
@@ -107,7 +111,8 @@ async function main(): Promise<void> {
     process.stdout.write(`  ${'sip'.padEnd(width)}  ${host}:${sip.port} (${sip.transports.join(', ')}${tls}), realm ${sip.realm}\n`);
     if (needsRtpengine) {
       const table = media.table < 0 ? 'userspace' : `kernel table ${media.table}`;
-      process.stdout.write(`  ${'media'.padEnd(width)}  rtpengine on ${media.interface}, RTP ${media.portMin}-${media.portMax} (${table}), recordings in ${captureDir(config.dataDir)}\n`);
+      const run = media.managed ? '' : `, its own unit on ng port ${media.ngPort}`;
+      process.stdout.write(`  ${'media'.padEnd(width)}  rtpengine on ${media.interface}, RTP ${media.portMin}-${media.portMax} (${table}${run}), recordings in ${captureDir(config.dataDir)}\n`);
     }
   }
 }

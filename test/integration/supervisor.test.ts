@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
 import { NgClient } from '../../media/rtpengine/ng-client.js';
+import { startRtpengine } from '../helpers/rtpengine.js';
 import { tempDataDir } from '../helpers/data.js';
 import { freePort } from '../helpers/serve.js';
 import { freeUdpPort } from '../helpers/sipp.js';
@@ -199,6 +200,26 @@ t.test('runs rtpengine, console, faq-public and callcontrol, restarts a killed c
   t.ok(await portClosed(faqPort), 'faq-public port closed');
   t.notOk(existsSync(join(dataDir, 'supervisor.pid')), 'pid file removed');
   t.notOk(alive(consoleHealth.pid) || alive(back.pid), 'no child left running');
+});
+
+t.test('an rtpengine under its own unit (managed: false) is found on its ng port, not started', async (t) => {
+  const { callControlPort, ngPort, dtmfPort, rtpMin, yaml } = await portsConfig();
+  const dataDir = join(tempDataDir(t), 'data');
+  // Debian's rtpengine-daemon unit on the appliance (kernel module, table 0) plays this part here.
+  const own = await startRtpengine(t, { recording: true, recordingDir: join(dataDir, 'recordings', 'capture'), dtmfPort, portMin: rtpMin, portMax: rtpMin + 39 });
+  const managed = yaml.replace('  rtpengine:\n', '  rtpengine:\n    managed: false\n').replace(`ngPort: ${ngPort}`, `ngPort: ${own.ngPort}`);
+  const sup = startSupervisor(t, managed, dataDir, { SC_CLOCK: '2027-06-01T10:00:00+09:00' });
+  const h = await waitFor('callcontrol with the media plane up', async () => {
+    const r = await health(callControlPort);
+    return (r?.parts as Record<string, { state: string }> | undefined)?.media?.state === 'up' ? r : null;
+  });
+  t.equal(h.status, 'ok', 'call control uses the rtpengine it found');
+  t.same(rtpenginePids(sup.err()), [], 'the supervisor started no rtpengine of its own');
+  await waitFor('the summary', () => sup.out().includes('its own unit'));
+  t.match(sup.out(), `its own unit on ng port ${own.ngPort}`, 'the summary says where it was found');
+  sup.proc.kill('SIGTERM');
+  t.equal((await sup.exit).code, 0, 'stops cleanly');
+  t.ok(await pong(t, own.ngPort), 'and leaves the unit\'s rtpengine running');
 });
 
 t.test('a bad config stops start-up with one message naming the key, and touches nothing', async (t) => {
