@@ -14,8 +14,10 @@ import type { Clock } from '../time/clock.js';
 import type { Db } from '../../db/connection.js';
 import { AuditRepository } from '../../db/repositories/audit.js';
 import { ReferenceRepository } from '../../db/repositories/reference.js';
+import { PromptStore } from '../../media/prompts/prompt-store.js';
 import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminCalendarRoutes } from './admin-calendar-routes.js';
+import { adminPromptRoutes } from './admin-prompt-routes.js';
 import { adminUserRoutes } from './admin-user-routes.js';
 import type { ConsoleContext } from './context.js';
 import { checkCsrf, loadSession, requireLogin, requireRole, sessionOf } from './guards.js';
@@ -24,12 +26,16 @@ import { html } from './html.js';
 import { securityHeaders, sendPage, wantsJson } from './http.js';
 import { layout, notFoundPage } from './layout.js';
 import { loginRoutes } from './login-routes.js';
+import { recordingRoutes } from './recording-routes.js';
+import { promptUploadBody } from './prompt-upload.js';
 
 /** The parts of the appliance config the console reads (the appliance passes its whole Config). */
 export interface ConsoleSettings {
   console: { secureCookies: boolean; sessionHours: number; idleMinutes: number; trustedProxies: string[] };
   auth: LoginPolicy & { minPasswordLength: number };
   sip: { realm: string };
+  /** Prompt recordings and synthesised audio live under `<dataDir>/prompts/`. */
+  dataDir: string;
 }
 
 export interface ConsoleDeps {
@@ -71,15 +77,19 @@ export function createConsoleApp(deps: ConsoleDeps): Express {
   app.get('/healthz', health.handler);
   app.use(express.urlencoded({ extended: false, limit: '32kb' }));
   app.use(loadSession(ctx.sessions));
+  // Recording uploads are multipart: parsed (for administrators only) before their CSRF field is checked.
+  app.use('/admin/prompts', promptUploadBody);
   app.use(checkCsrf);
 
   loginRoutes(app, ctx);
   homeRoutes(app, ctx, config.console.idleMinutes);
+  recordingRoutes(app, ctx, config.dataDir);
 
   const admin = express.Router();
   adminUserRoutes(admin, ctx);
   adminAuditRoutes(admin, ctx);
   adminCalendarRoutes(admin, ctx);
+  adminPromptRoutes(admin, ctx, new PromptStore({ dataDir: config.dataDir }));
   app.use('/admin', requireLogin, requireRole('admin', 'システム管理の画面'), admin);
 
   app.use((req: Request, res: Response) => {

@@ -1,5 +1,6 @@
 /** The frame of every console page: language, title, skip link, who is logged in, navigation by role. */
 import type { ActiveSession } from '../accounts/session-service.js';
+import { mayListen } from '../recordings/access.js';
 import { html, type Html } from './html.js';
 
 const SITE = 'せたがやコール 管理コンソール';
@@ -16,11 +17,14 @@ export interface PageOptions {
 const ADMIN_LINKS = [
   { href: '/admin/users', label: 'ユーザー管理' },
   { href: '/admin/calendar', label: 'センターの暦' },
+  { href: '/admin/prompts', label: '音声ガイダンス' },
   { href: '/admin/audit', label: '監査ログ' },
 ];
 
+const RECORDING_LINKS = [{ href: '/recordings', label: '通話録音' }];
+
 export function linksFor(session: ActiveSession): { href: string; label: string }[] {
-  return session.user.roles.includes('admin') ? ADMIN_LINKS : [];
+  return [...(session.user.roles.includes('admin') ? ADMIN_LINKS : []), ...(mayListen(session.user.roles) ? RECORDING_LINKS : [])];
 }
 
 export function layout(o: PageOptions): Html {
