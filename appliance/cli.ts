@@ -8,16 +8,21 @@ import { parseArgs } from 'node:util';
 import { AccountService } from '../apps/accounts/account-service.js';
 import { ValidationError } from '../apps/validation.js';
 import { WardCalendar } from '../apps/calendar/ward-calendar.js';
+import { buildPrompts } from '../apps/callflow/prompt-build.js';
 import { openZone, type Db } from '../db/connection.js';
 import { backupZone, restoreZone } from '../db/backup.js';
 import { openMigratedZone } from '../db/migrator.js';
 import { ReferenceRepository } from '../db/repositories/reference.js';
 import { isZone, type Zone } from '../db/zones.js';
+import { PromptStore } from '../media/prompts/prompt-store.js';
 import { calendarCommand } from './cli/calendar-command.js';
 import { calendarDaysCommand, DAYS_SUBCOMMANDS } from './cli/calendar-days-command.js';
+import { callflowCommand } from './cli/callflow-command.js';
 import { readSecret } from './cli/read-secret.js';
+import { recordingsCommand } from './cli/recordings-command.js';
 import { userCommand } from './cli/user-command.js';
 import { prepareData, seedDemo } from './prepare.js';
+import { rtpengineConfigText } from './rtpengine-daemon.js';
 import { fatal, loadRuntime, UserError } from './runtime.js';
 
 const USAGE = `sc — Setagaya Call appliance administration
@@ -28,7 +33,11 @@ const USAGE = `sc — Setagaya Call appliance administration
   sc restore FILE [--zone internal|public]   (the appliance must be stopped)
   sc calendar now [--department ID]
   sc calendar check DATE-TIME [--department ID]   (DATE-TIME without offset is JST)
-  sc calendar days [FROM [TO]] | add-day DATE election|closed NAME | remove-day DATE election|closed`;
+  sc calendar days [FROM [TO]] | add-day DATE election|closed NAME | remove-day DATE election|closed
+  sc callflow list | show NUMBER | set NUMBER FILE   the call flow of each ward number (JSON or YAML)
+  sc prompts build                    synthesise every IVR prompt into <dataDir>/prompts/cache
+  sc rtpengine-config                 rtpengine's config, for an rtpengine under its own unit (media.rtpengine.managed: false)
+  sc recordings purge [--months N]    delete recordings' audio and transcripts older than N months (>= 3)`;
 
 const out = (line: string) => void process.stdout.write(line + '\n');
 
@@ -95,6 +104,35 @@ async function main(argv: string[]): Promise<number> {
         const ref = new ReferenceRepository(db);
         const calendar = new WardCalendar(await ref.calendarDays());
         return await calendarCommand(args, { calendar, departments: await ref.departments(), clock: rt.clock, out });
+      } finally {
+        await db.destroy();
+      }
+    }
+    case 'callflow': {
+      const db = await openMigratedZone(rt.config.dataDir, 'internal');
+      try {
+        return await callflowCommand(args, { db, clock: rt.clock, out });
+      } finally {
+        await db.destroy();
+      }
+    }
+    case 'rtpengine-config': {
+      if (args.length) throw new UserError('usage: sc rtpengine-config');
+      process.stdout.write(rtpengineConfigText(rt.config));
+      return 0;
+    }
+    case 'prompts': {
+      if (args.join(' ') !== 'build') throw new UserError('usage: sc prompts build');
+      const r = await buildPrompts(new PromptStore({ dataDir: rt.config.dataDir }), rt.clock.now(), out).catch((e: Error) => {
+        throw new UserError(`prompts: ${e.message}`);
+      });
+      out(`prompts: ${r.files} ready, ${r.synthesised} synthesised in ${r.ms} ms`);
+      return 0;
+    }
+    case 'recordings': {
+      const db = await openMigratedZone(rt.config.dataDir, 'internal');
+      try {
+        return await recordingsCommand(args, { db, dataDir: rt.config.dataDir, clock: rt.clock, log: rt.log, retentionMonths: rt.config.media.recordings.retentionMonths, out });
       } finally {
         await db.destroy();
       }

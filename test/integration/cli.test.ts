@@ -142,3 +142,38 @@ t.test('the administrator sets an election day and a closed day; the calendar fo
   const audited = await query(dir, (db) => db('audit_log').pluck('action'));
   t.same(audited, ['calendar.put_day', 'calendar.put_day', 'calendar.remove_day']);
 });
+
+t.test('call flows from the shell: each ward number has one; a new version is checked before it is saved (T1)', async (t) => {
+  const dir = tempDataDir(t);
+  t.equal(sc(dir, ['migrate']).code, 0);
+  const list = sc(dir, ['callflow', 'list']);
+  t.equal(list.code, 0, list.err);
+  t.equal(list.out.trim().split('\n').length, 21, 'the 21 numbers of §8(1)① each have a flow');
+  t.match(list.out, /0354323333\tv1\tお問い合わせセンター一般周知番号/);
+  const shown = sc(dir, ['callflow', 'show', '0354323333']);
+  t.match(shown.out, /"queue": "general"/);
+
+  const file = join(dir, 'flow.yaml');
+  writeFileSync(file, 'format: 1\nqueue: general\nlanguageMenu: null\nbusyAt: 3\nholdAnnounceS: 30\n');
+  const saved = sc(dir, ['callflow', 'set', '0354321111', file]);
+  t.equal(saved.code, 0, saved.err);
+  t.match(saved.out, /saved 0354321111 v2/);
+  t.match(sc(dir, ['callflow', 'show', '0354321111']).out, /"busyAt": 3/, 'the new version is in force');
+
+  writeFileSync(file, 'format: 1\nqueue: general\nlanguageMenu: null\nbusyAt: 0\nholdAnnounceS: 30\n');
+  const bad = sc(dir, ['callflow', 'set', '0354321111', file]);
+  t.equal(bad.code, 2);
+  t.match(bad.err, /flow\.yaml: busyAt: /, 'the wrong key is named');
+  t.match(sc(dir, ['callflow', 'list']).out, /0354321111\tv2/, 'and nothing was saved');
+  t.match(sc(dir, ['callflow', 'set', '0399999999', file]).err, /not one of the ward's numbers/);
+});
+
+t.test('rtpengine-config prints the config an rtpengine under its own unit needs', async (t) => {
+  const dir = tempDataDir(t);
+  const r = sc(dir, ['rtpengine-config']);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /^\[rtpengine\]\n/);
+  t.match(r.out, `recording-dir = ${join(dir, 'recordings', 'capture')}`, 'it records into this data folder');
+  t.match(r.out, /dtmf-log-dest = 127\.0\.0\.1:22223/, 'and reports keys to call control');
+  t.match(r.out, /delete-delay = 0/);
+});
