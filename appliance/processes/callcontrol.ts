@@ -16,6 +16,7 @@ import { MEDIA_LOST, TrunkCalls, type RecordingSink } from '../../apps/callflow/
 import { WaitingQueues } from '../../apps/callflow/waiting-queue.js';
 import { WardCalendar } from '../../apps/calendar/ward-calendar.js';
 import { RecordingService } from '../../apps/recordings/recording-service.js';
+import { purgeRecordings } from '../../apps/recordings/retention.js';
 import { databaseCheck } from '../../apps/health/database-check.js';
 import { healthReporter } from '../../apps/health/health.js';
 import { openMigratedZone } from '../../db/migrator.js';
@@ -137,6 +138,15 @@ async function main(): Promise<void> {
   const swept = await recordingService.sweepLeftovers();
   if (swept.converted || swept.updated || swept.orphans.length) log.warn('captures left by an earlier run', { ...swept });
 
+  // T8 retention, daily from start-up; `sc recordings purge` does the same by hand.
+  const purge = () =>
+    purgeRecordings({ db, dataDir: config.dataDir, log }, { now: clock.now(), retentionMonths: media.recordings.retentionMonths }).then(
+      (r) => r.deleted && log.info('recordings past retention deleted', { ...r }),
+      (e: unknown) => log.error('recording retention failed', { error: (e as Error).message }),
+    );
+  void purge();
+  const retention = setInterval(() => void purge(), 24 * 3600 * 1000);
+
   stack.onRequest('REGISTER', registrar.handle);
   stack.onRequest(
     'INVITE',
@@ -184,6 +194,7 @@ async function main(): Promise<void> {
     app,
     log,
     close: async () => {
+      clearInterval(retention);
       rtpengine.stop();
       await Promise.all([trunkCalls.tearDownAll('service stopped'), softphoneMedia.tearDownAll()]);
       await dtmf.close();

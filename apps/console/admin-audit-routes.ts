@@ -23,6 +23,13 @@ const ACTION_LABELS: Record<string, string> = {
   'user.sip_password': 'SIPパスワード設定',
   'user.disable': 'ユーザー無効化',
   'user.enable': 'ユーザー有効化',
+  'calendar.put_day': '暦の日の設定',
+  'calendar.remove_day': '暦の日の削除',
+  'prompt.replace': '音声ガイダンスの差し替え',
+  'prompt.revert': '音声ガイダンスを合成音声に戻す',
+  'recording.play': '録音の再生',
+  'recording.download': '録音のダウンロード',
+  'recording.purge': '録音の削除（保存期間経過）',
 };
 
 export function adminAuditRoutes(router: Router, ctx: ConsoleContext): void {

@@ -55,7 +55,7 @@ export function capturePcapDir(recordingDir: string): string {
   return join(recordingDir, 'pcaps');
 }
 
-/** ... and the call's metadata file (same base name, no extension) here. */
+/** ... and, once the pcap is flushed and closed, the call's metadata as rtpengine-meta-<same base name>.txt here (tmp/ until then). */
 export function captureMetadataDir(recordingDir: string): string {
   return join(recordingDir, 'metadata');
 }

@@ -48,6 +48,8 @@ export interface CallControlOptions {
   dataDir?: string;
   /** Extra config keys, merged at the top level. */
   config?: Record<string, unknown>;
+  /** Runs on the prepared data folder before the process starts. */
+  beforeStart?: (db: Db) => Promise<void>;
 }
 
 export async function startCallControl(t: Scope, o: CallControlOptions): Promise<CallControlHandle> {
@@ -75,6 +77,9 @@ export async function startCallControl(t: Scope, o: CallControlOptions): Promise
   if (!start) throw new Error(`bad clock ${o.clock}`);
   const env = { ...process.env, SC_DATA_DIR: dataDir, SC_CONFIG: configFile, SC_CLOCK: o.clock, SC_CLOCK_SET_AT: String(Date.now()) };
   await prepareData(loadConfig(env), runningFrom(start));
+  const db = openZone(dataDir, 'internal');
+  t.teardown(() => db.destroy());
+  await o.beforeStart?.(db);
 
   const child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -89,8 +94,6 @@ export async function startCallControl(t: Scope, o: CallControlOptions): Promise
       clearTimeout(killer);
     }
   });
-  const db = openZone(dataDir, 'internal');
-  t.teardown(() => db.destroy());
   const health = async (): Promise<Health | null> => {
     try {
       return (await (await fetch(`http://127.0.0.1:${healthPort}/healthz`)).json()) as Health;

@@ -4,7 +4,8 @@
  * calls get 503 while it is down, and calls work again once it is back. The partly written capture of the
  * killed call still becomes a recording, marked incomplete.
  */
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { promptAudio } from '../../apps/callflow/prompt-catalogue.js';
@@ -52,6 +53,35 @@ t.test('closed hours: the closed message with the next opening, then the applian
   const m = find(heard, closedJa);
   t.ok(m.score > 0.8 && m.atMs < 1000, `the caller heard the Japanese closed message naming tomorrow 08:00 (r=${m.score.toFixed(2)} at ${m.atMs} ms)`);
   t.ok(rec.duration_ms > closedJa.length / 8, `the recording covers the whole message (${rec.duration_ms} ms)`);
+});
+
+t.test('call control deletes recordings past retention when it starts (T8), and audits it', async (t) => {
+  const dataDir = tempDataDir(t);
+  const rtpengine = await startRtpengine(t, { recording: true, recordingDir: captureDir(dataDir), dtmfPort: await freeUdpPort() });
+  const files = { old: join(dataDir, 'recordings', '2027', '02', '01', '1.wav'), recent: join(dataDir, 'recordings', '2027', '04', '01', '2.wav') };
+  const cc = await startCallControl(t, {
+    clock: '2027-06-01T10:00:00+09:00',
+    rtpengine,
+    trunkPorts: [],
+    dataDir,
+    beforeStart: async (db) => {
+      for (const [id, at, file] of [
+        [1, '2027-02-01T01:00:00.000Z', files.old],
+        [2, '2027-04-01T01:00:00.000Z', files.recent],
+      ] as const) {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, 'RIFF');
+        await db('calls').insert({ id, sip_call_id: `old-${id}`, dnis: MAIN, caller: '', started_at: at, answered_at: at, ended_at: at, outcome: 'abandoned' });
+        await db('recordings').insert({ call_id: id, path: relative(dataDir, file), started_at: at, ended_at: at, duration_ms: 1000, bytes: 4, caller: '', dnis: MAIN, complete: true, transcript: 'もしもし', created_at: at });
+      }
+    },
+  });
+  const purged = await row('the old recording purged', async () => ((await cc.db('recordings').where({ call_id: 1 }).whereNotNull('deleted_at').first()) as { path: string | null; transcript: string | null } | undefined), cc);
+  t.same([purged.path, purged.transcript], [null, null], 'four months old: audio and transcript gone, the row kept');
+  t.notOk(existsSync(files.old), 'its file is deleted');
+  t.ok(existsSync(files.recent), 'two months old: kept (retention 3 months)');
+  const audit = await cc.db('audit_log').where({ action: 'recording.purge' }).select('actor', 'entity_id');
+  t.same(audit.map((a: { actor: string }) => a.actor), ['system'], 'the deletion is in the audit log, by the system');
 });
 
 t.test('rtpengine killed mid-call: BYE to the caller, 503 while down, calls again once it is back', async (t) => {
