@@ -166,6 +166,8 @@ export class TrunkCalls {
     const answeredAt = d.clock.now();
     await d.calls.answered(rowId, answeredAt);
     const ended = await this.converse(req, { rowId, dnis, caller, callerTag, dialog, leg, flow, answeredAt });
+    // Our endpoint stops first, so that its counts and rtpengine's describe the same packets.
+    leg.endpoint.close();
     const media = await this.mediaFigures(msg.callId, callerTag, req.tx.responseTag(), leg);
     await release();
     d.log.info('call ended', { callId: msg.callId, dnis, ...ended, media });
@@ -185,7 +187,7 @@ export class TrunkCalls {
         fromCaller: rtp(callerTag)?.packets ?? 0,
         fromEndpoint: rtp(endpointTag)?.packets ?? 0,
         rtpengineErrors: q.totals.rtp.errors,
-        endpoint: { received: endpoint.received, lost: endpoint.lost, late: endpoint.late, jitterMs: endpoint.jitterMs },
+        endpoint: { sent: endpoint.sent, received: endpoint.received, ignored: endpoint.ignored, lost: endpoint.lost, late: endpoint.late, jitterMs: endpoint.jitterMs },
       };
     } catch (e) {
       return { endpoint, rtpengine: (e as Error).message };

@@ -120,10 +120,7 @@ type Command =
   | 'query'
   | 'statistics'
   | 'startRecording'
-  | 'stopRecording'
-  | 'playDTMF'
-  | 'playMedia'
-  | 'stopMedia';
+  | 'stopRecording';
 
 const WIRE_NAMES: Record<Command, string> = {
   ping: 'ping',
@@ -134,12 +131,7 @@ const WIRE_NAMES: Record<Command, string> = {
   statistics: 'statistics',
   startRecording: 'start recording',
   stopRecording: 'stop recording',
-  playDTMF: 'play DTMF',
-  playMedia: 'play media',
-  stopMedia: 'stop media',
 };
-
-const DTMF_CODES = /^[0-9*#A-D]$/;
 
 function num(v: NgValue | undefined): number {
   if (typeof v === 'number') return v;
@@ -279,23 +271,6 @@ export class NgClient {
       errorRate: num(current.errorrate),
       raw: reply,
     };
-  }
-
-  /** Sends one RFC 4733 event towards the side opposite `fromTag` (as if `fromTag` had pressed it). */
-  async playDTMF(r: { callId: string; fromTag: string; digit: string; durationMs?: number }): Promise<void> {
-    if (!DTMF_CODES.test(r.digit)) throw new RangeError(`not a DTMF digit: ${JSON.stringify(r.digit)}`);
-    await this.send('playDTMF', { 'call-id': r.callId, 'from-tag': r.fromTag, code: r.digit, duration: r.durationMs ?? 100 });
-  }
-
-  /** Plays a WAV (or other file rtpengine's ffmpeg reads) to the side `fromTag` talks to; resolves with its length in ms. */
-  async playMedia(r: { callId: string; fromTag: string; file: string; repeatTimes?: number }): Promise<number> {
-    const body: NgMessage = { 'call-id': r.callId, 'from-tag': r.fromTag, file: r.file };
-    if (r.repeatTimes !== undefined) body['repeat-times'] = r.repeatTimes;
-    return num((await this.send('playMedia', body)).duration);
-  }
-
-  async stopMedia(r: { callId: string; fromTag: string }): Promise<void> {
-    await this.send('stopMedia', { 'call-id': r.callId, 'from-tag': r.fromTag });
   }
 
   private ref(r: CallRef): NgMessage {

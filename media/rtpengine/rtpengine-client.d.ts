@@ -24,9 +24,6 @@ declare module 'rtpengine-client' {
     statistics(port: number, host: string, opts?: NgMessage): Promise<NgMessage>;
     startRecording(port: number, host: string, opts: NgMessage): Promise<NgMessage>;
     stopRecording(port: number, host: string, opts: NgMessage): Promise<NgMessage>;
-    playDTMF(port: number, host: string, opts: NgMessage): Promise<NgMessage>;
-    playMedia(port: number, host: string, opts: NgMessage): Promise<NgMessage>;
-    stopMedia(port: number, host: string, opts: NgMessage): Promise<NgMessage>;
     blockMedia(port: number, host: string, opts: NgMessage): Promise<NgMessage>;
     unblockMedia(port: number, host: string, opts: NgMessage): Promise<NgMessage>;
     close(): void;

@@ -16,7 +16,7 @@ import { tempDataDir } from '../helpers/data.js';
 import { startRtpengine } from '../helpers/rtpengine.js';
 import { Teardowns } from '../helpers/scope.js';
 import { freeUdpPort, startSipp } from '../helpers/sipp.js';
-import { UsageSampler } from './process-usage.js';
+import { UdpDropWatch, UsageSampler } from './process-usage.js';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '300' }, rate: { type: 'string', default: '25' } } });
 const calls = Number(values.calls);
@@ -28,7 +28,7 @@ const SENT_PER_CALL = 236 * 8;
 
 interface Ended {
   outcome: string;
-  media?: { fromCaller?: number; fromEndpoint?: number; rtpengineErrors?: number; endpoint?: { lost: number; late: number; jitterMs: number } };
+  media?: { fromCaller?: number; fromEndpoint?: number; rtpengineErrors?: number; endpoint?: { sent: number; received: number; ignored: number; lost: number; late: number; jitterMs: number } };
 }
 
 const scope = new Teardowns();
@@ -45,8 +45,8 @@ try {
     dataDir,
     config: { media: { rtpengine: { ngPort: rtpengine.ngPort, dtmfLogPort: rtpengine.dtmfPort, portMin: rtpengine.portMin, portMax: rtpengine.portMax, pingMs: 1000 }, rtp: { portMin: ours, portMax: ours + calls * 2 + 99 } } },
   });
-  let sippPid: number | undefined;
-  const usage = new UsageSampler(() => ({ callcontrol: cc.child.pid, rtpengine: rtpengine.pid, sipp: sippPid }));
+  const load: { sippPid?: number } = {};
+  const usage = new UsageSampler(() => ({ callcontrol: cc.child.pid, rtpengine: rtpengine.pid, sipp: load.sippPid }));
   let peak = 0;
   const watch = setInterval(() => {
     void cc.health().then((h) => {
@@ -54,6 +54,8 @@ try {
       if (c) peak = Math.max(peak, c.trunk);
     });
   }, 1000);
+  // rtpengine's sockets and our endpoints'; sipp's media socket is left out: it never reads what it is sent.
+  const drops = new UdpDropWatch((p) => (p >= rtpengine.portMin && p <= rtpengine.portMax) || (p >= ours && p < ours + calls * 2 + 100));
   const started = performance.now();
   const sipp = await startSipp({
     scenario: 'uac-ivr-talk',
@@ -66,7 +68,7 @@ try {
     extraArgs: ['-l', String(calls)],
     timeoutMs: (calls / rate + 120) * 1000,
   });
-  sippPid = sipp.pid;
+  load.sippPid = sipp.pid;
   const result = await sipp.done;
   const wall = (performance.now() - started) / 1000;
   // Recordings are written after each hang-up: wait for all of them.
@@ -79,6 +81,7 @@ try {
   }
   clearInterval(watch);
   const figures = usage.stop();
+  const udpDropped = drops.stop();
 
   const rows = cc.log()
     .split('\n')
@@ -94,9 +97,11 @@ try {
   console.log(`media-calls: ${calls} calls of 60 s at ${rate}/s into the IVR, through rtpengine with recording (${wall.toFixed(0)} s)`);
   console.log(`  sipp                 ${result.successful} ok, ${result.failed} failed, ${result.retransmissions} retransmissions`);
   console.log(`  calls up at once     ${peak} (highest seen by call control's /healthz, sampled each second)`);
-  console.log(`  packets from callers ${fromCallers} received by rtpengine of ${SENT_PER_CALL * rows.length} sent by sipp (${rows.length} calls)`);
+  console.log(`  packets from callers ${fromCallers} received by rtpengine; sipp's scenario plays at most ${SENT_PER_CALL * rows.length} (${rows.length} calls)`);
+  console.log(`  packets from the IVR ${sum((e) => e.media?.fromEndpoint)} received by rtpengine of ${sum((e) => e.media?.endpoint?.sent)} our endpoints sent`);
   console.log(`  rtpengine errors     ${sum((e) => e.media?.rtpengineErrors)}`);
-  console.log(`  our endpoints        ${lostByEndpoints} frames lost, ${sum((e) => e.media?.endpoint?.late)} late; highest jitter ${maxJitter.toFixed(1)} ms`);
+  console.log(`  kernel UDP drops     ${udpDropped} on rtpengine's and our endpoints' sockets (receive buffers full)`);
+  console.log(`  to our endpoints     ${sum((e) => e.media?.endpoint?.received)} received (${sum((e) => e.media?.endpoint?.ignored)} ignored) of ${fromCallers} rtpengine took from the callers; ${lostByEndpoints} frames lost, ${sum((e) => e.media?.endpoint?.late)} late; highest jitter ${maxJitter.toFixed(1)} ms`);
   console.log(`  recordings           ${recordings.complete} complete of ${recordings.n}`);
   for (const [name, u] of Object.entries(figures)) {
     console.log(`  ${name.padEnd(20)} CPU mean ${pct(u.cpuMeanPct)}, peak ${pct(u.cpuPeakPct)} of one core; RSS peak ${mib(u.rssPeakMiB)}`);

@@ -1,6 +1,6 @@
 /**
- * CPU and memory of running processes from /proc, sampled once a second: the figures a benchmark prints
- * for our processes and for rtpengine.
+ * CPU and memory of running processes from /proc, sampled once a second, and the kernel's UDP drops on the
+ * sockets that matter: the figures a benchmark prints for our processes and for rtpengine.
  */
 import { readFileSync } from 'node:fs';
 
@@ -74,5 +74,35 @@ export class UsageSampler {
       };
     }
     return out;
+  }
+}
+
+/**
+ * Datagrams the kernel dropped because a socket's receive buffer was full (/proc/net/udp, per socket), for
+ * the sockets on the ports `watched` says: sampled while they exist, since a socket's count goes with it.
+ */
+export class UdpDropWatch {
+  private readonly drops = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly watched: (port: number) => boolean) {
+    this.timer = setInterval(() => this.take(), 500);
+  }
+
+  private take(): void {
+    for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 13) continue;
+      const port = parseInt(f[1]!.split(':')[1]!, 16);
+      if (!this.watched(port)) continue;
+      const key = `${port}/${f[9]}`; // port and inode: one socket
+      this.drops.set(key, Math.max(this.drops.get(key) ?? 0, Number(f[12])));
+    }
+  }
+
+  stop(): number {
+    this.take();
+    clearInterval(this.timer);
+    return [...this.drops.values()].reduce((a, b) => a + b, 0);
   }
 }

@@ -4,6 +4,7 @@
  * each instance works in its own temp dir and is killed (by PID) in the test's teardown.
  */
 import type { ChildProcess } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -160,4 +161,13 @@ export async function startRtpengine(t: Scope, opts: StartRtpengineOptions = {})
   });
   await launch();
   return handle;
+}
+
+/** A plain UDP socket on 127.0.0.1 (a phone's media port, say), closed at teardown. */
+export async function udpSocket(t: Scope): Promise<Socket> {
+  const s = createSocket('udp4');
+  s.bind(0, '127.0.0.1');
+  await once(s, 'listening');
+  t.teardown(() => s.close());
+  return s;
 }

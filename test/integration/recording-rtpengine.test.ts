@@ -4,8 +4,7 @@
  * one stereo WAV with the caller left and the operator right, and a row in `recordings`. rtpengine killed
  * mid-call leaves a capture cut inside a record, which is still converted, marked incomplete and kept.
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { once } from 'node:events';
+import type { Socket } from 'node:dgram';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,18 +23,11 @@ import type { NgClient } from '../../media/rtpengine/ng-client.js';
 import { RecordingsRepository } from '../../db/repositories/recordings.js';
 import { migratedDb, tempDataDir } from '../helpers/data.js';
 import { ipUdp, pcapHeader, pcapRecord, rtp } from '../helpers/recording-capture.js';
-import { startRtpengine } from '../helpers/rtpengine.js';
+import { startRtpengine, udpSocket } from '../helpers/rtpengine.js';
 
 const CALLER_HZ = 400;
 const OPERATOR_HZ = 1000;
 const log = createLogger('test', 'error', () => {});
-
-async function udp(): Promise<Socket> {
-  const s = createSocket('udp4');
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  return s;
-}
 
 const sdp = (port: number, id: number) =>
   `v=0\r\no=- ${id} 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n`;
@@ -53,11 +45,7 @@ interface Call {
 
 /** An inbound call as call control sets it up: the caller's offer (recording on), the operator's answer. */
 async function recordedCall(t: Test, ng: NgClient, callId: string): Promise<Call> {
-  const [caller, operator] = [await udp(), await udp()];
-  t.teardown(() => {
-    caller.close();
-    operator.close();
-  });
+  const [caller, operator] = [await udpSocket(t), await udpSocket(t)];
   const offer = await ng.offer({ callId, fromTag: 'caller-tag', sdp: sdp(caller.address().port, 1), record: true });
   const answer = await ng.answer({ callId, fromTag: 'caller-tag', toTag: 'operator-tag', sdp: sdp(operator.address().port, 2), record: true });
   // The answer's SDP goes back to the caller: its port is the one facing the caller.

@@ -2,24 +2,16 @@
  * rtpengine's DTMF reports (dtmf-log-dest) parsed from real RFC 4733 streams relayed by a real rtpengine,
  * and the monitor that tells call control rtpengine is down (new calls 503) and up again (issue 4 items 1, 3).
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { DtmfEvents, type DtmfEvent } from '../../media/rtpengine/dtmf-events.js';
 import { RtpengineMonitor } from '../../media/rtpengine/monitor.js';
 import { RtpengineUnavailable } from '../../media/rtpengine/ng-client.js';
-import { startRtpengine } from '../helpers/rtpengine.js';
+import { startRtpengine, udpSocket } from '../helpers/rtpengine.js';
 import { freeUdpPort } from '../helpers/sipp.js';
-
-async function endpoint(t: Test): Promise<Socket> {
-  const s = createSocket('udp4');
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  t.teardown(() => s.close());
-  return s;
-}
 
 const sdp = (port: number) =>
   ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP 0 101`, 'a=rtpmap:0 PCMU/8000',
@@ -67,8 +59,8 @@ t.test('each RFC 4733 key press relayed by rtpengine is one DTMF event, tagged w
   t.teardown(() => events.close());
   const r = await startRtpengine(t, { dtmfPort: events.port });
   const ng = await r.client();
-  const caller = await endpoint(t);
-  const agent = await endpoint(t);
+  const caller = await udpSocket(t);
+  const agent = await udpSocket(t);
   const offer = await ng.offer({ callId: 'dtmf-1', fromTag: 'caller-tag', sdp: sdp(caller.address().port) });
   const answer = await ng.answer({ callId: 'dtmf-1', fromTag: 'caller-tag', toTag: 'agent-tag', sdp: sdp(agent.address().port) });
   const toCaller = Number(/m=audio (\d+)/.exec(answer.sdp)![1]);

@@ -4,24 +4,15 @@
  * absent rtpengine as RtpengineUnavailable, and recording leaves a pcap of both directions (issue 4 items
  * 1 and 4, T8).
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { once } from 'node:events';
+import type { Socket } from 'node:dgram';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { captureMetadataDir, capturePcapDir } from '../../media/rtpengine/daemon-config.js';
 import { NgClient, RtpengineError, RtpengineUnavailable } from '../../media/rtpengine/ng-client.js';
-import { startRtpengine } from '../helpers/rtpengine.js';
+import { startRtpengine, udpSocket } from '../helpers/rtpengine.js';
 import { freeUdpPort } from '../helpers/sipp.js';
-
-async function endpoint(t: Test): Promise<Socket> {
-  const s = createSocket('udp4');
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  t.teardown(() => s.close());
-  return s;
-}
 
 /** An SDP offer or answer for a phone at 127.0.0.1:port. */
 function phoneSdp(port: number, payloads = '0 8 18 101'): string {
@@ -80,8 +71,8 @@ t.test('offer and answer put rtpengine in the media path, G.711 and telephone-ev
   const r = await startRtpengine(t);
   const ng = await r.client();
   await ng.ping();
-  const caller = await endpoint(t);
-  const agent = await endpoint(t);
+  const caller = await udpSocket(t);
+  const agent = await udpSocket(t);
   const offer = await ng.offer({ callId: 'ng-1', fromTag: 'caller', sdp: phoneSdp(caller.address().port) });
   const answer = await ng.answer({ callId: 'ng-1', fromTag: 'caller', toTag: 'agent', sdp: phoneSdp(agent.address().port, '0 101') });
 
@@ -121,8 +112,8 @@ t.test('offer and answer put rtpengine in the media path, G.711 and telephone-ev
 t.test('a softphone behind NAT gets media at the address its packets come from', async (t) => {
   const r = await startRtpengine(t);
   const ng = await r.client();
-  const trunk = await endpoint(t);
-  const phone = await endpoint(t);
+  const trunk = await udpSocket(t);
+  const phone = await udpSocket(t);
   const offer = await ng.offer({ callId: 'nat-1', fromTag: 'trunk', sdp: phoneSdp(trunk.address().port) });
   // The phone's SDP names a private address that is not reachable; its packets come from 127.0.0.1.
   const phoneSdpText = phoneSdp(40000).replace('c=IN IP4 127.0.0.1', 'c=IN IP4 10.99.0.7');
@@ -144,7 +135,6 @@ t.test('refusals are RtpengineError with the reason; no rtpengine is RtpengineUn
   await t.rejects(ng.query({ callId: 'unknown' }), { name: 'RtpengineError', command: 'query', reason: 'Unknown call-id' }, 'query of an unknown call');
   const bad = await ng.offer({ callId: 'bad', fromTag: 'a', sdp: 'this is not SDP' }).catch((e: unknown) => e);
   t.match(bad, { name: 'RtpengineError', command: 'offer' }, `malformed SDP: ${(bad as Error).message}`);
-  await t.rejects(ng.playDTMF({ callId: 'x', fromTag: 'a', digit: 'X' }), RangeError, 'a digit outside 0-9*#A-D is refused here');
 
   const nobody = await NgClient.open({ port: await freeUdpPort(), timeoutMs: 300 });
   t.teardown(() => nobody.close());
@@ -155,8 +145,8 @@ t.test('refusals are RtpengineError with the reason; no rtpengine is RtpengineUn
 t.test('record: true in the offer captures both directions to one pcap, closed on delete', async (t) => {
   const r = await startRtpengine(t, { recording: true });
   const ng = await r.client();
-  const caller = await endpoint(t);
-  const agent = await endpoint(t);
+  const caller = await udpSocket(t);
+  const agent = await udpSocket(t);
   const offer = await ng.offer({ callId: 'rec-1', fromTag: 'caller', sdp: phoneSdp(caller.address().port), record: true });
   const recordings = offer.raw.recordings;
   t.ok(Array.isArray(recordings) && recordings.length === 1, 'the offer names the capture file');
@@ -180,8 +170,8 @@ t.test('record: true in the offer captures both directions to one pcap, closed o
 t.test('start and stop recording capture the middle of a call', async (t) => {
   const r = await startRtpengine(t, { recording: true });
   const ng = await r.client();
-  const caller = await endpoint(t);
-  const agent = await endpoint(t);
+  const caller = await udpSocket(t);
+  const agent = await udpSocket(t);
   const offer = await ng.offer({ callId: 'rec-2', fromTag: 'caller', sdp: phoneSdp(caller.address().port) });
   const answer = await ng.answer({ callId: 'rec-2', fromTag: 'caller', toTag: 'agent', sdp: phoneSdp(agent.address().port, '0 101') });
   t.notOk(offer.raw.recordings, 'nothing recorded without the flag');
