@@ -160,6 +160,13 @@ async function main(): Promise<void> {
   }
   trunks.start();
   rtpengine.start();
+  // What every call in open hours hears, made before the first caller waits for it (`sc prompts build` makes all).
+  void (async () => {
+    await prompts.audio('greeting', 'ja');
+    await prompts.audio('language-menu', 'ja');
+    for (const lang of ['ja', 'en', 'zh', 'ko'] as const) await prompts.audio('hold', lang);
+    await prompts.audio('queue-music', 'ja');
+  })().catch((e: unknown) => log.error('prompts cannot be made', { error: (e as Error).message }));
   log.info('sip listening', { address: sip.address, port: sip.port, transports: sip.transports });
 
   const app = express();
