@@ -1,8 +1,8 @@
 /**
  * Our RTP endpoint: one G.711 audio stream with RFC 4733 DTMF on an even port of our range, for IVR
  * audio, three-way calls (T10) and the voicebot. It is driven by the shared frame clock: each 20 ms it takes
- * one frame from its jitter buffer ('frame' event, capture) and sends one packet, a prompt being played,
- * frames fed by a mixer, or silence. Silence is sent when nothing plays so that a NAT or a latching relay
+ * one 20 ms frame from its jitter buffer ('frame' event, capture), whatever the far end's packetisation, and
+ * sends one 20 ms packet, a prompt being played, frames fed by a mixer, or silence. Silence is sent when nothing plays so that a NAT or a latching relay
  * on the far side keeps the flow open and recordings of the call have a continuous stream.
  *
  * The far end is the address of its SDP until its first packet arrives; from then on we send to where
@@ -22,6 +22,12 @@ import { acceptAnswer, answerOffer, makeOffer, type Negotiated } from './sdp-neg
 import { TelephoneEventError, TelephoneEventReceiver, telephoneEventPackets, type EventPacket } from './telephone-event.js';
 
 const SAMPLES = 160;
+/**
+ * Received G.711 packets may hold 10 to 60 ms (one octet a sample): a=ptime is only a preference (RFC 3264
+ * §6.1, RFC 4566 §6), and carriers and phones use 10, 20, 30, 40 or 60 ms whatever we answered.
+ */
+const MIN_RECEIVED = 80;
+const MAX_RECEIVED = 480;
 /** Frames of audio between two digits sent in a row (RFC 4733 §2.5.1.1 leaves the gap to the sender). */
 const DTMF_GAP_FRAMES = 3;
 
@@ -29,20 +35,22 @@ export interface RtpEndpointOptions {
   address: string;
   ports: PortPool;
   clock?: FrameClock;
-  /** Only 20 ms packets are sent (and expected). */
+  /** Only 20 ms packets are sent; packets of 10 to 60 ms are received. */
   ptime?: 20;
   jitter?: JitterBufferOptions;
 }
 
 export interface RtpEndpointStats {
   sent: number;
+  /** Packets taken: G.711 of 10 to 60 ms (late or duplicate ones included) and telephone-events. */
   received: number;
-  /** Frames missing from the received stream (filled by the jitter buffer). */
+  /** Audio of lost packets filled by the jitter buffer, in 20 ms frames (rounded up): a lost 30 ms packet is 2. */
   lost: number;
   /** Datagrams that are not RTP, or telephone-events too short to read: counted and dropped. */
   malformed: number;
-  /** Valid RTP of a payload type not negotiated (RTCP muxed in, another codec): dropped. */
+  /** Valid RTP of a payload type not negotiated (RTCP muxed in, another codec), or G.711 of other than 10-60 ms: dropped. */
   ignored: number;
+  /** Packets that came after (part of) their audio was due. */
   late: number;
   duplicate: number;
   /** Times the received stream ran dry during playout (a gap of at least the jitter buffer's depth). */
@@ -277,10 +285,11 @@ export class RtpEndpoint extends EventEmitter<RtpEndpointEvents> {
         this.counts.malformed++;
         return;
       }
-    } else if (packet.payload.length === SAMPLES) {
-      this.jitter.push(packet.sequence, decodeG711(law!, packet.payload), packet.timestamp, performance.now());
+    } else if (packet.payload.length >= MIN_RECEIVED && packet.payload.length <= MAX_RECEIVED) {
+      const { sequence, timestamp, ssrc } = packet;
+      this.jitter.push({ sequence, timestamp, ssrc, samples: decodeG711(law!, packet.payload) }, performance.now());
     } else {
-      this.counts.ignored++; // another ptime than the 20 ms we answered
+      this.counts.ignored++; // shorter than 10 ms or longer than 60 ms: not a packetisation anyone uses
       return;
     }
     this.counts.received++;

@@ -1,9 +1,11 @@
 /**
- * Is this the prompt? Compares the loudness envelopes (20 ms frames, in dB) of a known prompt and of audio that
- * went through the network (G.711, rtpengine, the recording), which keeps the shape of speech while the
+ * Audio checks for tests. Is this the prompt? Compares the loudness envelopes (20 ms frames, in dB) of a
+ * known prompt and of audio that went through the network (G.711, rtpengine, the recording), which keeps the shape of speech while the
  * samples themselves differ. `find` slides the prompt's envelope over the audio and reports the best Pearson
  * correlation and where it was; a different sentence correlates far lower.
  */
+import { toneProfile } from '../../media/rtp/tone.js';
+
 const FRAME = 160;
 
 export function envelope(samples: Int16Array): number[] {
@@ -48,4 +50,21 @@ export function find(audio: Int16Array, prompt: Int16Array, ms = Math.floor(prom
     if (score > best.score) best = { score, atMs: off * 20 };
   }
   return best;
+}
+
+/**
+ * How a pure tone heard holds up, from its first to its last sample above 2000: its length, its weakest
+ * 20 ms window at `frequency`, and the samples where it breaks the sine's recurrence
+ * s[n] = 2cos(w)s[n-1] - s[n-2] by more than G.711 quantisation can (a hole, a repeated or skipped stretch,
+ * a phase jump).
+ */
+export function toneContinuity(samples: Int16Array, frequency: number): { ms: number; weakest: number; breaks: number } {
+  const first = samples.findIndex((s) => Math.abs(s) > 2000);
+  let end = samples.length;
+  while (end > first + 1 && Math.abs(samples[end - 1]!) <= 2000) end--;
+  const tone = samples.subarray(first, end);
+  const c = 2 * Math.cos((2 * Math.PI * frequency) / 8000);
+  let breaks = 0;
+  for (let n = 2; n < tone.length; n++) if (Math.abs(tone[n]! - c * tone[n - 1]! + tone[n - 2]!) > 1500) breaks++;
+  return { ms: tone.length / 8, weakest: Math.round(Math.min(...toneProfile(tone.subarray(80, tone.length - 80), frequency, 20))), breaks };
 }

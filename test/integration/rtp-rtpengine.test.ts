@@ -2,18 +2,23 @@
  * Our endpoints with real packets through a real rtpengine (10.5, userspace): A's offer goes through
  * rtpengine `offer` to B, B's answer through `answer` back to A, as call control will do every leg (issue 4).
  * Tones cross both ways with their frequency and level, DTMF sent by A is read by B, and the three-party
- * mixer (T10) gives each party the other two and not itself.
+ * mixer (T10) gives each party the other two and not itself. A caller packetising 30 ms, as sipp's
+ * g711a.pcap (the carrier's caller in our tests and benchmark) does, is heard whole.
  */
+import { performance } from 'node:perf_hooks';
 import t, { type Test } from 'tap';
+import { encodeG711 } from '../../media/audio/g711.js';
 import { DtmfEvents, type DtmfEvent } from '../../media/rtpengine/dtmf-events.js';
 import type { NgClient } from '../../media/rtpengine/ng-client.js';
 import { FrameClock } from '../../media/rtp/frame-clock.js';
 import { Mixer } from '../../media/rtp/mixer.js';
 import { PortPool } from '../../media/rtp/port-pool.js';
 import { RtpEndpoint } from '../../media/rtp/rtp-endpoint.js';
+import { serializeRtp } from '../../media/rtp/rtp-packet.js';
 import { sineTone, toneAmplitude, toneProfile } from '../../media/rtp/tone.js';
-import { parseSdp, serializeSdp } from '../../sip/sdp/sdp.js';
-import { startRtpengine } from '../helpers/rtpengine.js';
+import { mediaAddress, parseSdp, serializeSdp } from '../../sip/sdp/sdp.js';
+import { toneContinuity } from '../helpers/audio-match.js';
+import { startRtpengine, udpSocket } from '../helpers/rtpengine.js';
 import { freeUdpPort } from '../helpers/sipp.js';
 
 /** For how many ms (in 100 ms windows) `frequency` is present at `level` or more (of a full-scale 32767). */
@@ -136,4 +141,43 @@ t.test('the three-party mixer through rtpengine: each party hears the other two 
   const after = parties[0]!.stopCapture();
   t.ok(toneAmplitude(after, tones[1]!) < 200, 'after removal P0 no longer hears P1');
   t.ok(presentMs(after, tones[2]!, 4500) >= 400, 'but still hears P2');
+});
+
+t.test('a caller sending 30 ms PCMA packets through rtpengine is heard whole by our endpoint', async (t) => {
+  const { ng, eps } = await setup(t, 1);
+  const b = eps[0]!;
+  // The caller is a bare socket, as sipp playing g711a.pcap is: its offer says 30 ms, we answer 20 ms.
+  const caller = await udpSocket(t);
+  const callId = `rtp-test-${process.pid}-${++calls}`;
+  const offer = `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${caller.address().port} RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=ptime:30\r\n`;
+  const relayedOffer = await ng.offer({ callId, fromTag: 'a', sdp: offer });
+  const answer = b.answer(parseSdp(relayedOffer.sdp));
+  t.equal(b.codec, 'PCMA');
+  const relayedAnswer = await ng.answer({ callId, fromTag: 'a', toTag: 'b', sdp: serializeSdp(answer) });
+  const relay = mediaAddress(parseSdp(relayedAnswer.sdp), 0);
+
+  // 1 s of 1 kHz in 30 ms packets, sequence and timestamp wrapping on the way, each sent when spoken.
+  const tone = sineTone(1000, 1000);
+  const packets: Buffer[] = [];
+  for (let offset = 0, k = 0; offset < tone.length; offset += 240, k++) {
+    const payload = Buffer.from(encodeG711('PCMA', tone.subarray(offset, offset + 240)));
+    packets.push(serializeRtp({ marker: k === 0, payloadType: 8, sequence: (65520 + k) & 0xffff, timestamp: (2 ** 32 - 2000 + offset) >>> 0, ssrc: 0x3a, csrcs: [], padding: 0, payload }));
+  }
+  b.startCapture();
+  const start = performance.now();
+  for (const [k, packet] of packets.entries()) {
+    const wait = start + (k + 1) * 30 - performance.now();
+    if (wait > 0) await settle(wait);
+    caller.send(packet, relay.port, relay.address);
+  }
+  await settle(300);
+  const heard = toneContinuity(b.stopCapture(), 1000);
+  t.ok(heard.ms >= 990 && heard.ms <= 1010, `1 s of tone heard (${heard.ms} ms)`);
+  t.ok(heard.weakest >= 7000, `every 20 ms of it at 1 kHz, amplitude 8000 (weakest ${heard.weakest})`);
+  t.equal(heard.breaks, 0, 'continuous: no hole, repeat or phase jump');
+  const sb = b.stats();
+  t.match(sb, { received: packets.length, ignored: 0, malformed: 0, lost: 0 }, `rtpengine forwarded the ${packets.length} packets as 30 ms, all heard (${JSON.stringify(sb)})`);
+  const q = await ng.query({ callId });
+  t.equal(q.tags.a?.streams[0]?.packets, packets.length, 'rtpengine counted them from the caller');
+  await ng.delete({ callId });
 });
