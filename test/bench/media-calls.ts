@@ -15,7 +15,7 @@ import { startCallControl } from '../helpers/callcontrol.js';
 import { tempDataDir } from '../helpers/data.js';
 import { startRtpengine } from '../helpers/rtpengine.js';
 import { Teardowns } from '../helpers/scope.js';
-import { freeUdpPort, startSipp } from '../helpers/sipp.js';
+import { freeEvenRange, freeUdpPort, startSipp } from '../helpers/sipp.js';
 import { UdpDropWatch, UsageSampler } from './process-usage.js';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '300' }, rate: { type: 'string', default: '25' } } });
@@ -37,7 +37,7 @@ try {
   // Four ports a call (RTP and RTCP on each side), with room to spare.
   const rtpengine = await startRtpengine(scope, { recording: true, recordingDir: captureDir(dataDir), dtmfPort: await freeUdpPort(), portCount: calls * 8 + 100, logLevel: 5 });
   const sippPort = await freeUdpPort();
-  const ours = await freeUdpPort(calls * 2 + 100);
+  const ours = await freeEvenRange(calls * 2 + 100);
   const cc = await startCallControl(scope, {
     clock: '2027-06-01T10:00:00+09:00',
     rtpengine,

@@ -18,7 +18,7 @@ import { tempDataDir } from './data.js';
 import type { RtpengineHandle } from './rtpengine.js';
 import type { Scope } from './scope.js';
 import { freePort } from './serve.js';
-import { freeUdpPort } from './sipp.js';
+import { freeEvenRange, freeUdpPort } from './sipp.js';
 
 const ENTRY = new URL('../../appliance/processes/callcontrol.js', import.meta.url).pathname;
 
@@ -56,7 +56,7 @@ export async function startCallControl(t: Scope, o: CallControlOptions): Promise
   const dataDir = o.dataDir ?? tempDataDir(t);
   const sipPort = await freeUdpPort();
   const healthPort = await freePort();
-  const rtpPorts = await freeUdpPort(40);
+  const rtpPorts = await freeEvenRange(38);
   const configFile = join(dataDir, 'config.yaml');
   const config = {
     sip: {
@@ -67,7 +67,7 @@ export async function startCallControl(t: Scope, o: CallControlOptions): Promise
     },
     media: {
       rtpengine: { ngPort: o.rtpengine.ngPort, dtmfLogPort: o.rtpengine.dtmfPort, portMin: o.rtpengine.portMin, portMax: o.rtpengine.portMax, pingMs: 200 },
-      rtp: { portMin: rtpPorts % 2 ? rtpPorts + 1 : rtpPorts, portMax: (rtpPorts % 2 ? rtpPorts + 1 : rtpPorts) + 37 },
+      rtp: { portMin: rtpPorts, portMax: rtpPorts + 37 },
     },
     callControl: { port: healthPort },
     ...o.config,

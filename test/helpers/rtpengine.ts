@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { daemonArgs, renderDaemonConfig, type RtpengineDaemonOptions } from '../../media/rtpengine/daemon-config.js';
 import { NgClient } from '../../media/rtpengine/ng-client.js';
 import type { Scope } from './scope.js';
-import { endChild, freeUdpPort, spawnTracked } from './sipp.js';
+import { endChild, freeEvenRange, freeUdpPort, spawnTracked } from './sipp.js';
 
 export const RTPENGINE_BINARY = '/usr/bin/rtpengine';
 const MAX_OUTPUT = 256 * 1024;
@@ -58,12 +58,6 @@ export interface RtpengineHandle {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again with the same config and ports (after kill), resolving once it answers ping. */
   restart(): Promise<void>;
-}
-
-/** A free run of `count` ports starting on an even port. */
-async function freeEvenRange(count: number): Promise<number> {
-  const first = await freeUdpPort(count + 1);
-  return first % 2 === 0 ? first : first + 1;
 }
 
 /** Resolves once rtpengine answers ping on ngPort; rejects if the child exits first or after timeoutMs. */

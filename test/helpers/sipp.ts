@@ -158,6 +158,12 @@ export async function freeUdpPort(span = 1): Promise<number> {
   throw new Error(`no run of ${span} free ports found`);
 }
 
+/** The first of `count` free ports, even (RTP takes even ports, RTCP the odd one above): an RTP range. */
+export async function freeEvenRange(count: number): Promise<number> {
+  const first = await freeUdpPort(count + 1);
+  return first % 2 === 0 ? first : first + 1;
+}
+
 /**
  * Resolves once `child` itself has the port bound (listening, for TCP), so a port held by another process does
  * not count; rejects if the child exits first or on timeout.

@@ -25,7 +25,7 @@ import { tempDataDir } from '../helpers/data.js';
 import { startRtpengine } from '../helpers/rtpengine.js';
 import { startStack } from '../helpers/sip-stack.js';
 import { udpParty } from '../helpers/sip-wire.js';
-import { freeUdpPort, runSipp } from '../helpers/sipp.js';
+import { freeEvenRange, freeUdpPort, runSipp } from '../helpers/sipp.js';
 
 const CENTRE = '0354323333'; // お問い合わせセンター一般周知番号 (T1)
 const OPEN = '2027-06-01T10:00:00+09:00'; // a Tuesday: weekdays 08:00-19:00 (T2)
@@ -109,8 +109,8 @@ t.test('sipp from the trunk: greeting, 2 for English (RFC 4733), hold in English
 
 /** A caller of our own: our SIP stack on a trunk port and our RTP endpoint, hearing what it is sent. */
 async function ourCaller(t: Test, stack: SipStack, cc: CallControlHandle) {
-  const ports = await freeUdpPort(8);
-  const endpoint = await RtpEndpoint.open({ address: '127.0.0.1', ports: new PortPool({ portMin: ports % 2 ? ports + 1 : ports, portMax: ports + 7 }) });
+  const ports = await freeEvenRange(8);
+  const endpoint = await RtpEndpoint.open({ address: '127.0.0.1', ports: new PortPool({ portMin: ports, portMax: ports + 7 }) });
   t.teardown(() => endpoint.close());
   endpoint.startCapture();
   const dialog = await stack.createUAC({ uri: `sip:${CENTRE}@127.0.0.1:${cc.sipPort}`, from: '<sip:0398765432@127.0.0.1>', sdp: serializeSdp(endpoint.offer()) });

@@ -14,7 +14,7 @@ import { NgClient } from '../../media/rtpengine/ng-client.js';
 import { startRtpengine } from '../helpers/rtpengine.js';
 import { tempDataDir } from '../helpers/data.js';
 import { freePort } from '../helpers/serve.js';
-import { freeUdpPort } from '../helpers/sipp.js';
+import { freeEvenRange, freeUdpPort } from '../helpers/sipp.js';
 
 const supervisorJs = new URL('../../appliance/supervisor.js', import.meta.url).pathname;
 
@@ -98,12 +98,6 @@ function startSupervisor(t: Test, configYaml: string, dataDir: string, env: Reco
     }
   });
   return { proc, out: () => out, err: () => err, exit };
-}
-
-/** A free run of `count` ports starting on an even port (rtpengine takes RTP on even ports). */
-async function freeEvenRange(count: number): Promise<number> {
-  const first = await freeUdpPort(count + 1);
-  return first % 2 === 0 ? first : first + 1;
 }
 
 async function portsConfig(extra = '') {
