@@ -5,7 +5,7 @@
  * the calls it carried; every call's row in `calls` is closed whatever happens.
  */
 import { DigitInput } from './digit-input.js';
-import { parseFlow } from './flow-definition.js';
+import { parseFlow, type FlowDefinition } from './flow-definition.js';
 import { InboundCall, type PromptSource, type ScriptEnd } from './inbound-call.js';
 import type { WaitingQueues } from './waiting-queue.js';
 import type { WardCalendar } from '../calendar/ward-calendar.js';
@@ -165,7 +165,7 @@ export class TrunkCalls {
     }
     const answeredAt = d.clock.now();
     await d.calls.answered(rowId, answeredAt);
-    const ended = await this.converse(req, { rowId, dnis, caller, callerTag, dialog, leg, flow, answeredAt });
+    const ended = await this.converse(req, { rowId, dnis, callerTag, dialog, leg, flow });
     // Our endpoint stops first, so that its counts and rtpengine's describe the same packets.
     leg.endpoint.close();
     const media = await this.mediaFigures(msg.callId, callerTag, req.tx.responseTag(), leg);
@@ -197,7 +197,7 @@ export class TrunkCalls {
   /** From the answer to the hang-up: the flow's script, with keys from RFC 4733 and INFO; how it ended. */
   private async converse(
     req: IncomingRequest,
-    c: { rowId: number; dnis: string; caller: string; callerTag: string; dialog: Dialog; leg: EndpointLeg; flow: ReturnType<typeof parseFlow>; answeredAt: Date },
+    c: { rowId: number; dnis: string; callerTag: string; dialog: Dialog; leg: EndpointLeg; flow: FlowDefinition },
   ): Promise<{ outcome: CallOutcome; reason: string }> {
     const { d } = this;
     const callId = req.msg.callId;
