@@ -1,3 +1,30 @@
+import type { Test } from 'tap';
+import type { Config } from '../../appliance/config.js';
+import { createLogger } from '../../appliance/log.js';
+import { AccountService } from '../../apps/accounts/account-service.js';
+import { createConsoleApp } from '../../apps/console/app.js';
+import type { Clock } from '../../apps/time/clock.js';
+import type { Db } from '../../db/connection.js';
+import type { Role } from '../../db/roles.js';
+import { serve } from './serve.js';
+
+export interface SiteUser {
+  username: string;
+  displayName?: string;
+  roles: Role[];
+  departmentId?: string;
+}
+
+/** The console app on a free port with these accounts, each with the password `<username>-password`; its base URL. */
+export async function consoleSite(t: Test, o: { db: Db; clock: Clock; config: Config; users: SiteUser[] }): Promise<string> {
+  const accounts = new AccountService(o.db, o.clock, { minPasswordLength: o.config.auth.minPasswordLength, sipRealm: o.config.sip.realm });
+  for (const u of o.users) {
+    const { username, displayName = username, roles, departmentId } = u;
+    await accounts.create({ username, displayName, roles, password: `${username}-password`, ...(departmentId ? { departmentId } : {}) }, { id: null, name: 'test' });
+  }
+  return serve(t, createConsoleApp({ db: o.db, clock: o.clock, config: o.config, log: createLogger('console', 'error', () => {}) }));
+}
+
 /** A fetch client with its own cookie jar that does not follow redirects, like one browser tab. */
 export class Client {
   readonly jar = new Map<string, string>();

@@ -1,13 +1,12 @@
 import t from 'tap';
 import { parseConfig } from '../../appliance/config.js';
-import { AccountService } from '../../apps/accounts/account-service.js';
 import { createConsoleApp } from '../../apps/console/app.js';
 import { ManualClock } from '../../apps/time/clock.js';
 import { createLogger } from '../../appliance/log.js';
 import { UsersRepository } from '../../db/repositories/users.js';
 import { migratedDb } from '../helpers/data.js';
 import { serve } from '../helpers/serve.js';
-import { Client } from '../helpers/console-client.js';
+import { Client, consoleSite } from '../helpers/console-client.js';
 
 /** The error paragraph tied to a form field. */
 const fieldError = (html: string, field: string) => new RegExp(`id="${field}-error">([^<]*)<`).exec(html)?.[1];
@@ -15,11 +14,15 @@ const fieldError = (html: string, field: string) => new RegExp(`id="${field}-err
 const db = await migratedDb(t);
 const clock = new ManualClock('2027-06-01T00:00:00Z');
 const config = parseConfig({});
-const actor = { id: null, name: 'test' };
-const accounts = new AccountService(db, clock, { minPasswordLength: config.auth.minPasswordLength, sipRealm: config.sip.realm });
-await accounts.create({ username: 'admin', displayName: '管理者テスト', roles: ['admin'], password: 'admin-password' }, actor);
-await accounts.create({ username: 'op01', displayName: 'オペレーター壱', roles: ['operator'], password: 'op01-password' }, actor);
-const base = await serve(t, createConsoleApp({ db, clock, config, log: createLogger('console', 'error', () => {}) }));
+const base = await consoleSite(t, {
+  db,
+  clock,
+  config,
+  users: [
+    { username: 'admin', displayName: '管理者テスト', roles: ['admin'] },
+    { username: 'op01', displayName: 'オペレーター壱', roles: ['operator'] },
+  ],
+});
 const users = new UsersRepository(db);
 const op = new Client(base);
 const admin = new Client(base);

@@ -1,23 +1,23 @@
 /** The administrator keeps the ward's election and closed days in the console; everyone sees today's state (T2, T7). */
 import t from 'tap';
 import { parseConfig } from '../../appliance/config.js';
-import { createLogger } from '../../appliance/log.js';
-import { AccountService } from '../../apps/accounts/account-service.js';
-import { createConsoleApp } from '../../apps/console/app.js';
 import { ManualClock } from '../../apps/time/clock.js';
-import { Client } from '../helpers/console-client.js';
+import { Client, consoleSite } from '../helpers/console-client.js';
 import { migratedDb } from '../helpers/data.js';
-import { serve } from '../helpers/serve.js';
 
 const db = await migratedDb(t);
 // Sunday 2027-07-25, 07:00 JST: before the weekend opening at 08:00.
 const clock = new ManualClock('2027-07-25T07:00:00+09:00');
 const config = parseConfig({});
-const accounts = new AccountService(db, clock, { minPasswordLength: 10, sipRealm: 'setagaya-call' });
-const actor = { id: null, name: 'test' };
-await accounts.create({ username: 'admin', displayName: '管理者', roles: ['admin'], password: 'admin-password' }, actor);
-await accounts.create({ username: 'op01', displayName: 'オペ', roles: ['operator'], password: 'op01-password' }, actor);
-const base = await serve(t, createConsoleApp({ db, clock, config, log: createLogger('console', 'error', () => {}) }));
+const base = await consoleSite(t, {
+  db,
+  clock,
+  config,
+  users: [
+    { username: 'admin', displayName: '管理者', roles: ['admin'] },
+    { username: 'op01', displayName: 'オペ', roles: ['operator'] },
+  ],
+});
 const admin = new Client(base);
 const op = new Client(base);
 t.before(async () => {

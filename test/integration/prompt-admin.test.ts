@@ -9,25 +9,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { parseConfig } from '../../appliance/config.js';
-import { createLogger } from '../../appliance/log.js';
-import { AccountService } from '../../apps/accounts/account-service.js';
 import { SEGMENT_IDS, segmentLangs } from '../../apps/callflow/prompt-catalogue.js';
-import { createConsoleApp } from '../../apps/console/app.js';
 import { ManualClock } from '../../apps/time/clock.js';
 import { decodeWav, readWav } from '../../media/audio/wav.js';
-import { Client } from '../helpers/console-client.js';
+import { Client, consoleSite } from '../helpers/console-client.js';
 import { migratedDb, tempDataDir } from '../helpers/data.js';
-import { serve } from '../helpers/serve.js';
 
 const dataDir = tempDataDir(t);
 const db = await migratedDb(t, 'internal', dataDir);
 const clock = new ManualClock('2027-11-24T10:00:00+09:00');
 const config = parseConfig({ dataDir });
-const accounts = new AccountService(db, clock, { minPasswordLength: 10, sipRealm: 'setagaya-call' });
-const actor = { id: null, name: 'test' };
-await accounts.create({ username: 'admin', displayName: '管理者', roles: ['admin'], password: 'admin-password' }, actor);
-await accounts.create({ username: 'sv01', displayName: 'SV', roles: ['supervisor'], password: 'sv01-password' }, actor);
-const base = await serve(t, createConsoleApp({ db, clock, config, log: createLogger('console', 'error', () => {}) }));
+const base = await consoleSite(t, {
+  db,
+  clock,
+  config,
+  users: [
+    { username: 'admin', displayName: '管理者', roles: ['admin'] },
+    { username: 'sv01', displayName: 'SV', roles: ['supervisor'] },
+  ],
+});
 const admin = new Client(base);
 const sv = new Client(base);
 const anonymous = new Client(base);

@@ -6,34 +6,30 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { parseConfig } from '../../appliance/config.js';
-import { createLogger } from '../../appliance/log.js';
-import { AccountService } from '../../apps/accounts/account-service.js';
-import { createConsoleApp } from '../../apps/console/app.js';
 import { ManualClock } from '../../apps/time/clock.js';
 import { encodeWav } from '../../media/audio/wav.js';
 import { sineTone } from '../../media/rtp/tone.js';
 import { AuditRepository } from '../../db/repositories/audit.js';
 import { RecordingsRepository } from '../../db/repositories/recordings.js';
-import { Client } from '../helpers/console-client.js';
+import { Client, consoleSite } from '../helpers/console-client.js';
 import { migratedDb, tempDataDir } from '../helpers/data.js';
-import { serve } from '../helpers/serve.js';
 
 const dataDir = tempDataDir(t);
 const db = await migratedDb(t, 'internal', dataDir);
 const clock = new ManualClock('2027-06-10T10:00:00+09:00');
 const config = { ...parseConfig({}), dataDir };
-const accounts = new AccountService(db, clock, { minPasswordLength: 10, sipRealm: 'setagaya-call' });
-const who = { id: null, name: 'test' };
-for (const [username, roles, departmentId] of [
-  ['sv01', ['supervisor'], undefined],
-  ['manager', ['manager'], undefined],
-  ['op01', ['operator'], undefined],
-  ['ward01', ['ward_staff'], 'kokuho-nenkin'],
-  ['admin', ['admin'], undefined],
-] as const) {
-  await accounts.create({ username, displayName: username, roles: [...roles], password: `${username}-password`, ...(departmentId ? { departmentId } : {}) }, who);
-}
-const base = await serve(t, createConsoleApp({ db, clock, config, log: createLogger('console', 'error', () => {}) }));
+const base = await consoleSite(t, {
+  db,
+  clock,
+  config,
+  users: [
+    { username: 'sv01', roles: ['supervisor'] },
+    { username: 'manager', roles: ['manager'] },
+    { username: 'op01', roles: ['operator'] },
+    { username: 'ward01', roles: ['ward_staff'], departmentId: 'kokuho-nenkin' },
+    { username: 'admin', roles: ['admin'] },
+  ],
+});
 const clients: Record<string, Client> = {};
 t.before(async () => {
   for (const name of ['sv01', 'manager', 'op01', 'ward01', 'admin']) {
