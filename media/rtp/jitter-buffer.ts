@@ -8,7 +8,7 @@
  *
  * A hole in the timeline is filled (silence, or the previous 20 ms once). Whether it is loss is told by the
  * sequence numbers around it: numbers missing between the packets on either side are lost packets; numbers
- * spent on telephone-events (`skip`) or none at all (the sender paused: a DTMF burst, silence suppression) are
+ * spent on telephone-events (`markNonAudio`) or none at all (the sender paused: a DTMF burst, silence suppression) are
  * not. Late and duplicate packets are dropped and counted.
  */
 import { seqDiff } from './rtp-packet.js';
@@ -72,7 +72,7 @@ export class JitterBuffer {
   /** Packets not yet played out, ordered by timestamp; each ends after `next`. */
   private held: Held[] = [];
   /** Sequence numbers the sender spent on other payloads (RFC 4733 events): not lost. */
-  private readonly skipped = new Set<number>();
+  private readonly nonAudio = new Set<number>();
   private readonly depth: number;
   private readonly maxFrames: number;
   private readonly fill: 'silence' | 'repeat';
@@ -146,14 +146,14 @@ export class JitterBuffer {
   }
 
   /** A sequence number that carried no audio (a telephone-event): the hole it leaves is not loss. */
-  skip(sequence: number): void {
+  markNonAudio(sequence: number): void {
     const last = this.lastSeq;
     if (last !== undefined) {
       if (seqDiff(sequence, last) <= 0) return;
-      for (const s of this.skipped) if (seqDiff(s, last) <= 0) this.skipped.delete(s);
+      for (const s of this.nonAudio) if (seqDiff(s, last) <= 0) this.nonAudio.delete(s);
     }
-    this.skipped.add(sequence);
-    if (this.skipped.size > this.maxGap) this.skipped.delete(this.skipped.values().next().value!);
+    this.nonAudio.add(sequence);
+    if (this.nonAudio.size > this.maxGap) this.nonAudio.delete(this.nonAudio.values().next().value!);
   }
 
   /** The frame for this tick and what it is: received audio, partly or wholly filled, or idle (nothing to play yet). */
@@ -266,7 +266,7 @@ export class JitterBuffer {
     if (after === undefined) return 0;
     const gap = Math.min(seqDiff(before, after) - 1, this.maxGap);
     let missing = 0;
-    for (let i = 1; i <= gap; i++) if (!this.skipped.has((after + i) & 0xffff)) missing++;
+    for (let i = 1; i <= gap; i++) if (!this.nonAudio.has((after + i) & 0xffff)) missing++;
     return missing;
   }
 
@@ -329,7 +329,7 @@ export class JitterBuffer {
 
   private restart(): void {
     this.held = [];
-    this.skipped.clear();
+    this.nonAudio.clear();
     this.next = undefined;
     this.lastSeq = undefined;
     this.lastLength = 0;

@@ -277,7 +277,7 @@ export class RtpEndpoint extends EventEmitter<RtpEndpointEvents> {
       return;
     }
     if (isDtmf) {
-      this.jitter.skip(packet.sequence);
+      this.jitter.markNonAudio(packet.sequence);
       try {
         for (const e of this.dtmfIn.receive(packet.timestamp, packet.payload, performance.now())) this.emit('dtmf', e.digit, e.durationMs);
       } catch (err) {

@@ -172,16 +172,16 @@ t.test('interarrival jitter follows RFC 3550: zero for a steady stream, grows wi
 t.test('a telephone-event burst leaves a pause in the audio timeline, not loss', async (t) => {
   const jb = new JitterBuffer({ depth: 2 });
   push(jb, 1, 1);
-  jb.skip(2);
-  jb.skip(3);
+  jb.markNonAudio(2);
+  jb.markNonAudio(3);
   push(jb, 4, 4);
   push(jb, 5, 5);
   t.same(play(jb, 5), [1, 'gap', 'gap', 4, 5], 'the audio resumes where its timestamps put it');
   t.equal(jb.stats().lost, 0);
-  jb.skip(1);
+  jb.markNonAudio(1);
   push(jb, 6, 6);
   push(jb, 7, 7);
-  t.same(play(jb, 2), [6, 7], 'a late skip changes nothing');
+  t.same(play(jb, 2), [6, 7], 'a late non-audio mark changes nothing');
   t.equal(jb.stats().lost, 0);
 });
 
@@ -235,12 +235,12 @@ t.test('a telephone-event burst between 30 ms packets is not loss; a lost packet
   const before = packetise([240], 2400, { seq0: 10 });
   const after = packetise([240], 4800, { seq0: 10 + before.length + 7, ts0: 80000 + 2400 + 1200 }).map((p) => ({ ...p, at: p.at + 150 + 300 }));
   const jb = new JitterBuffer();
-  for (let s = 0; s < 7; s++) jb.skip(10 + before.length + s);
+  for (let s = 0; s < 7; s++) jb.markNonAudio(10 + before.length + s);
   run(jb, [...before, ...after], 1200);
   t.match(jb.stats(), { lost: 0, late: 0, received: before.length + after.length });
 
   const lossy = new JitterBuffer();
-  for (let s = 0; s < 7; s++) lossy.skip(10 + before.length + s);
+  for (let s = 0; s < 7; s++) lossy.markNonAudio(10 + before.length + s);
   run(lossy, [...before, ...after.slice(1)], 1200);
   t.equal(lossy.stats().lost, 2, 'the lost 30 ms packet after the digit is 2 frames, the digit\'s 150 ms nothing');
 });
