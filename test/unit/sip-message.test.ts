@@ -499,12 +499,7 @@ t.test('createResponse (§8.2.6.2)', async (t) => {
   const lines = [
     'Via: SIP/2.0/UDP proxy.example;branch=z9hG4bK1, SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK2;received=192.0.2.99',
     'v: SIP/2.0/TCP 192.0.2.11;branch=z9hG4bK3',
-    'Max-Forwards: 70',
-    'To: Bob <sip:bob@biloxi.example.com>',
-    'From: Alice <sip:alice@atlanta.example.com>;tag=1928301774',
-    'Call-ID: a84b4c76e66710@pc33.atlanta.example.com',
-    'CSeq: 314159 INVITE',
-    'Contact: <sip:alice@pc33.atlanta.example.com>',
+    ...INVITE_HEADERS.slice(1),
     'Subject: hello',
     'Content-Length: 0',
   ];
