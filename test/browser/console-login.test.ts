@@ -6,7 +6,7 @@ import { AccountService } from '../../apps/accounts/account-service.js';
 import { createConsoleApp } from '../../apps/console/app.js';
 import { systemClock } from '../../apps/time/clock.js';
 import { UsersRepository } from '../../db/repositories/users.js';
-import { launchBrowser, logIn } from '../helpers/browser.js';
+import { launchBrowser, logIn, watchedPage } from '../helpers/browser.js';
 import { migratedDb } from '../helpers/data.js';
 import { serve } from '../helpers/serve.js';
 
@@ -27,10 +27,7 @@ async function tabTo(page: Page, id: string): Promise<void> {
 
 t.test('log in, create a user with the keyboard, log out, log in as the new user', async (t) => {
   const browser = await launchBrowser(t);
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
-  page.on('pageerror', (e) => problems.push(e.message));
+  const { page, problems } = await watchedPage(browser);
 
   await logIn(page, base, 'admin', 'admin-password');
   t.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'ようこそ、管理者テストさん');

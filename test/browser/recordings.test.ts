@@ -12,7 +12,7 @@ import { sineTone } from '../../media/rtp/tone.js';
 import { AuditRepository } from '../../db/repositories/audit.js';
 import { RecordingsRepository } from '../../db/repositories/recordings.js';
 import { axeViolations } from '../helpers/axe.js';
-import { launchBrowser, logIn } from '../helpers/browser.js';
+import { launchBrowser, logIn, watchedPage } from '../helpers/browser.js';
 import { migratedDb, tempDataDir } from '../helpers/data.js';
 import { serve } from '../helpers/serve.js';
 
@@ -50,10 +50,7 @@ const base = await serve(t, createConsoleApp({ db, clock: systemClock, config: {
 
 t.test('list, open, and the player loads the recording', async (t) => {
   const browser = await launchBrowser(t);
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
-  page.on('pageerror', (e) => problems.push(e.message));
+  const { page, problems } = await watchedPage(browser);
 
   await logIn(page, base, 'sv01', 'sv01-password');
   await page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link', { name: '通話録音' }).click();

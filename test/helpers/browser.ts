@@ -11,6 +11,15 @@ export async function launchBrowser(t: Test): Promise<Browser> {
   return browser;
 }
 
+/** A new page and the errors it reports (console errors, uncaught exceptions), to assert there are none. */
+export async function watchedPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
+  page.on('pageerror', (e) => problems.push(e.message));
+  return { page, problems };
+}
+
 /** Logs in through the console's own form, as a person would: the home page sends them to it first. */
 export async function logIn(page: Page, base: string, username: string, password: string): Promise<void> {
   await page.goto(base + '/');
