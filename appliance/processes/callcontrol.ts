@@ -10,7 +10,7 @@ import express from 'express';
 import { sipHa1Lookup, sipUserState } from '../../apps/accounts/sip-directory.js';
 import { AnchoredCalls } from '../../apps/callflow/anchored-calls.js';
 import type { PromptSource } from '../../apps/callflow/inbound-call.js';
-import { promptAudio } from '../../apps/callflow/prompt-catalogue.js';
+import { promptSamples } from '../../apps/callflow/prompt-catalogue.js';
 import { routeSoftphoneCalls } from '../../apps/callflow/softphone-calls.js';
 import { MEDIA_LOST, TrunkCalls, type RecordingSink } from '../../apps/callflow/trunk-calls.js';
 import { WaitingQueues } from '../../apps/callflow/waiting-queue.js';
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     throw listenError(e as NodeJS.ErrnoException, { address: '127.0.0.1', port: media.rtpengine.dtmfLogPort }, 'media.rtpengine.dtmfLogPort');
   }
   const store = new PromptStore({ dataDir: config.dataDir });
-  const prompts: PromptSource = { audio: async (id, lang, ...params) => store.samples(await promptAudio(store, id, lang, ...params)) };
+  const prompts: PromptSource = { audio: (id, lang, ...params) => promptSamples(store, id, lang, ...params) };
   const recordingService = new RecordingService({ db, clock, log, dataDir: config.dataDir, recordingDir: captureDir(config.dataDir) });
   const recordings: RecordingSink = {
     finish: async (r) => {

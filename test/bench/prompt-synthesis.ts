@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPrompts } from '../../apps/callflow/prompt-build.js';
-import { promptAudio, SEGMENT_IDS, segmentLangs, segmentText, type PromptLang } from '../../apps/callflow/prompt-catalogue.js';
+import { promptAudio, promptSamples, SEGMENT_IDS, segmentLangs, segmentText, type PromptLang } from '../../apps/callflow/prompt-catalogue.js';
 import { readWav } from '../../media/audio/wav.js';
 import { PromptStore } from '../../media/prompts/prompt-store.js';
 
@@ -38,7 +38,7 @@ try {
   const closed = await promptAudio(store, 'closed', 'ja', { nextOpening: new Date('2027-11-25T08:00:00+09:00'), now });
   console.log(`closed (ja), 3 cached parts + 1 new sentence, joined: ${ms(t0).toFixed(0)} ms, ${(readWav(closed.path).samples.length / 8000).toFixed(1)} s of audio`);
   t0 = performance.now();
-  for (let i = 0; i < 1000; i++) await store.samples(await promptAudio(store, 'closed', 'ja', { nextOpening: new Date('2027-11-25T08:00:00+09:00'), now }));
+  for (let i = 0; i < 1000; i++) await promptSamples(store, 'closed', 'ja', { nextOpening: new Date('2027-11-25T08:00:00+09:00'), now });
   console.log(`closed (ja) samples, warm: ${ms(t0).toFixed(0)} µs per request (1000 requests)`);
 
   t0 = performance.now();
