@@ -16,11 +16,6 @@ export class DigitInput extends EventEmitter<{ digit: [digit: string] }> {
     this.emit('digit', digit);
   }
 
-  /** Forgets keys pressed before now (e.g. before the menu was offered). */
-  clear(): void {
-    this.buffered.length = 0;
-  }
-
   /** The next key, or null after `timeoutMs` without one or when `signal` aborts. */
   next(timeoutMs: number, signal?: AbortSignal): Promise<string | null> {
     const first = this.buffered.shift();

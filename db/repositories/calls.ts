@@ -83,16 +83,6 @@ export class CallsRepository {
     await this.db('calls').where({ id }).whereNull('ended_at').update({ ended_at: at.toISOString(), outcome, end_reason: reason });
   }
 
-  async get(id: number): Promise<Call | undefined> {
-    const row = await this.db<CallRow>('calls').where({ id }).first();
-    return row ? toCall(row) : undefined;
-  }
-
-  async bySipCallId(sipCallId: string): Promise<Call | undefined> {
-    const row = await this.db<CallRow>('calls').where({ sip_call_id: sipCallId }).first();
-    return row ? toCall(row) : undefined;
-  }
-
   /** Calls still open, e.g. after a crash of call control: they are closed as failed at start-up. */
   async open(): Promise<Call[]> {
     return (await this.db<CallRow>('calls').whereNull('ended_at').orderBy('id')).map(toCall);
