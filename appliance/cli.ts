@@ -17,8 +17,10 @@ import { isZone, type Zone } from '../db/zones.js';
 import { PromptStore } from '../media/prompts/prompt-store.js';
 import { calendarCommand } from './cli/calendar-command.js';
 import { calendarDaysCommand, DAYS_SUBCOMMANDS } from './cli/calendar-days-command.js';
+import { agentCommand } from './cli/agent-command.js';
 import { callflowCommand } from './cli/callflow-command.js';
 import { readSecret } from './cli/read-secret.js';
+import { queueCommand } from './cli/queue-command.js';
 import { recordingsCommand } from './cli/recordings-command.js';
 import { userCommand } from './cli/user-command.js';
 import { prepareData, seedDemo } from './prepare.js';
@@ -35,6 +37,8 @@ const USAGE = `sc — Setagaya Call appliance administration
   sc calendar check DATE-TIME [--department ID]   (DATE-TIME without offset is JST)
   sc calendar days [FROM [TO]] | add-day DATE election|closed NAME | remove-day DATE election|closed
   sc callflow list | show NUMBER | set NUMBER FILE   the call flow of each ward number (JSON or YAML)
+  sc queue list | show ID | set ID FILE      the ACD's queues (JSON or YAML)
+  sc agent list | set AGENT --skills ja:4,en:2 [--penalty general:0,english:1]   operators' skills and penalties
   sc prompts build                    synthesise every IVR prompt into <dataDir>/prompts/cache
   sc rtpengine-config                 rtpengine's config, for an rtpengine under its own unit (media.rtpengine.managed: false)
   sc recordings purge [--months N]    delete recordings' audio and transcripts older than N months (>= 3)`;
@@ -112,6 +116,15 @@ async function main(argv: string[]): Promise<number> {
       const db = await openMigratedZone(rt.config.dataDir, 'internal');
       try {
         return await callflowCommand(args, { db, clock: rt.clock, out });
+      } finally {
+        await db.destroy();
+      }
+    }
+    case 'queue':
+    case 'agent': {
+      const db = await openMigratedZone(rt.config.dataDir, 'internal');
+      try {
+        return await (command === 'queue' ? queueCommand : agentCommand)(args, { db, clock: rt.clock, out });
       } finally {
         await db.destroy();
       }

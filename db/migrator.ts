@@ -8,6 +8,7 @@ import { DatabaseFileError, openZone, type Db } from './connection.js';
 import { zoneFile, type Zone } from './zones.js';
 import * as internal0001 from './migrations/internal/0001_foundation.js';
 import * as internal0002 from './migrations/internal/0002_calls.js';
+import * as internal0003 from './migrations/internal/0003_acd.js';
 import * as public0001 from './migrations/public/0001_foundation.js';
 
 interface Migration {
@@ -17,7 +18,7 @@ interface Migration {
 }
 
 const MIGRATIONS: Record<Zone, Migration[]> = {
-  internal: [internal0001, internal0002],
+  internal: [internal0001, internal0002, internal0003],
   public: [public0001],
 };
 

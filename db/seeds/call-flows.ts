@@ -10,6 +10,6 @@ export const DEFAULT_FLOW = {
     timeoutS: 5,
     attempts: 2,
   },
+  languageQueues: { en: 'english', zh: 'chinese', ko: 'korean' },
   busyAt: 5,
-  holdAnnounceS: 60,
 } as const;
