@@ -106,6 +106,19 @@ const schema = z
           .prefault({}),
       })
       .prefault({}),
+    /** The ACD (issue 5): queues and operators are data (`sc queue`, `sc agent`); these are centre-wide. */
+    acd: z
+      .strictObject({
+        /** Offers an operator may miss in a row (no answer, refused) before the ACD sets it not ready (不在着信). */
+        missesToNotReady: z.number().int().min(1).max(10).default(2),
+        /** 待ち呼警告灯 for the whole centre (T5): raised at raiseAt waiting callers, cleared at clearAt or fewer. */
+        alarm: z
+          .strictObject({ raiseAt: z.number().int().min(1).max(10_000).default(10), clearAt: z.number().int().min(0).max(10_000).default(5) })
+          .prefault({}),
+        /** The interpreting service joined to a call as a third party (T10), as digits dialled over the trunk. */
+        interpreterNumber: z.string().regex(/^[0-9]{6,15}$/).optional(),
+      })
+      .prefault({}),
     /** The call-control process's health endpoint (SIP counters for the supervisor and SNMP). */
     callControl: listener(8082),
     console: z
@@ -188,6 +201,7 @@ const schema = z
     const names = c.sip.trunks.map((t) => t.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) ctx.addIssue({ code: 'custom', path: ['sip', 'trunks'], message: `trunk name ${dup} is used twice` });
+    if (c.acd.alarm.clearAt >= c.acd.alarm.raiseAt) ctx.addIssue({ code: 'custom', path: ['acd', 'alarm', 'clearAt'], message: 'must be below acd.alarm.raiseAt' });
     if (c.supervisor.restartMaxMs < c.supervisor.restartInitialMs) {
       ctx.addIssue({ code: 'custom', path: ['supervisor', 'restartMaxMs'], message: 'must not be below supervisor.restartInitialMs' });
     }

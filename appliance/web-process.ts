@@ -2,7 +2,7 @@
  * Serving an HTTP app as an appliance process: one clear message and exit 2 when its listener cannot be
  * had (the supervisor then stops instead of restarting in a loop), and a clean close on SIGTERM/SIGINT.
  */
-import { createServer, type RequestListener } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Logger } from '../apps/logger.js';
 import { listenError } from './listener-check.js';
 import { httpUrl, type Listener } from './process-table.js';
@@ -22,7 +22,8 @@ export interface WebProcess {
   close: () => Promise<void>;
 }
 
-export function serveWeb(w: WebProcess): void {
+/** Starts serving; the server is returned so that a live channel (socket.io) can share its port. */
+export function serveWeb(w: WebProcess): Server {
   const server = createServer(w.app);
   let listening = false;
   server.on('error', (e: NodeJS.ErrnoException) => {
@@ -49,4 +50,5 @@ export function serveWeb(w: WebProcess): void {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  return server;
 }

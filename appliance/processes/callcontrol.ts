@@ -5,15 +5,25 @@
  * rtpengine (T8), which the supervisor runs beside it. Its `/healthz` on config.callControl carries the SIP
  * counters and the media plane's state.
  */
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import express from 'express';
 import { sipHa1Lookup, sipUserState } from '../../apps/accounts/sip-directory.js';
+import { Acd, type AgentProfile } from '../../apps/acd/acd.js';
+import { acdApiRouter, attachLiveFeed } from '../../apps/acd/acd-api.js';
+import { AcdCalls } from '../../apps/acd/acd-calls.js';
+import { AcdLog } from '../../apps/acd/acd-log.js';
+import type { AgentStatus } from '../../apps/acd/agent-state.js';
+import { DialPlan } from '../../apps/acd/dial-plan.js';
+import { FeatureCodes, isFeatureCode } from '../../apps/acd/feature-codes.js';
+import { jstDayRange, LiveCounts } from '../../apps/acd/live-counts.js';
+import { parseQueue, type QueueDefinition } from '../../apps/acd/queue-definition.js';
+import { handleTimesFrom } from '../../apps/acd/wait-estimate.js';
 import { AnchoredCalls } from '../../apps/callflow/anchored-calls.js';
 import type { PromptSource } from '../../apps/callflow/inbound-call.js';
 import { promptSamples } from '../../apps/callflow/prompt-catalogue.js';
 import { routeSoftphoneCalls } from '../../apps/callflow/softphone-calls.js';
 import { MEDIA_LOST, TrunkCalls, type RecordingSink } from '../../apps/callflow/trunk-calls.js';
-import { WaitingQueues } from '../../apps/callflow/waiting-queue.js';
 import { WardCalendar } from '../../apps/calendar/ward-calendar.js';
 import { RecordingService } from '../../apps/recordings/recording-service.js';
 import { purgeRecordings } from '../../apps/recordings/retention.js';
@@ -21,7 +31,14 @@ import { databaseCheck } from '../../apps/health/database-check.js';
 import { healthReporter } from '../../apps/health/health.js';
 import { openMigratedZone } from '../../db/migrator.js';
 import { CallFlowsRepository } from '../../db/repositories/call-flows.js';
+import { AcdAgentsRepository } from '../../db/repositories/acd-agents.js';
+import { AcdQueuesRepository } from '../../db/repositories/acd-queues.js';
+import { AgentStatesRepository } from '../../db/repositories/agent-states.js';
+import { CallEventsRepository } from '../../db/repositories/call-events.js';
+import { CallLegsRepository } from '../../db/repositories/call-legs.js';
+import { CallbacksRepository } from '../../db/repositories/callbacks.js';
 import { CallsRepository } from '../../db/repositories/calls.js';
+import { TransfersRepository } from '../../db/repositories/transfers.js';
 import { ReferenceRepository } from '../../db/repositories/reference.js';
 import { UsersRepository } from '../../db/repositories/users.js';
 import { PromptStore } from '../../media/prompts/prompt-store.js';
@@ -31,18 +48,24 @@ import { captureDir } from '../../media/rtpengine/daemon-config.js';
 import { DtmfEvents } from '../../media/rtpengine/dtmf-events.js';
 import { RtpengineMonitor } from '../../media/rtpengine/monitor.js';
 import { NgClient } from '../../media/rtpengine/ng-client.js';
+import { callWithEndpoint } from '../../media/outbound-leg.js';
 import { DigestServer } from '../../sip/auth/digest-server.js';
 import { SipStack } from '../../sip/core/stack.js';
 import { LocationService } from '../../sip/registrar/location.js';
 import { Registrar } from '../../sip/registrar/registrar.js';
 import { RequestAuthenticator } from '../../sip/registrar/request-authenticator.js';
 import { TrunkMonitor } from '../../sip/trunk/trunks.js';
+import { readAcdApiToken } from '../acd-api-token.js';
 import type { Config } from '../config.js';
 import { listenError } from '../listener-check.js';
 import { fatal, loadRuntime, UserError } from '../runtime.js';
 import { serveWeb } from '../web-process.js';
 
 const NAME = 'callcontrol';
+/** How often queue and agent definitions are re-read, so `sc queue set` / `sc agent set` apply without a restart. */
+const ACD_RELOAD_MS = 10_000;
+/** How long a department's phone rings before a transfer counts as failed (T7). */
+const DEPARTMENT_RING_S = 30;
 
 function tlsFiles(config: Config): { key: Buffer; cert: Buffer } | undefined {
   if (!config.sip.tls) return undefined;
@@ -111,20 +134,108 @@ async function main(): Promise<void> {
   };
   const calls = new CallsRepository(db);
   const reference = new ReferenceRepository(db);
-  const queues = new WaitingQueues();
+  const calendar = async () => new WardCalendar(await reference.calendarDays());
+  const mediaPlane = { ng, isUp: () => rtpengine.isUp(), ports: new PortPool(media.rtp), clock: new FrameClock(), address: media.rtpengine.interface };
+
+  // A previous run that died left calls open and captures unconverted: close the rows, keep the audio (T8).
+  for (const c of await calls.open()) await calls.end(c.id, clock.now(), 'failed', 'call control restarted');
+  const swept = await recordingService.sweepLeftovers();
+  if (swept.converted || swept.updated || swept.orphans.length) log.warn('captures left by an earlier run', { ...swept });
+
+  // The ACD (issue 5): queues and operators from the database, today's counts rebuilt from the stored event log.
+  const acdQueues = new AcdQueuesRepository(db);
+  const acdAgents = new AcdAgentsRepository(db);
+  const states = new AgentStatesRepository(db);
+  const callEvents = new CallEventsRepository(db);
+  const loadQueues = async (): Promise<Record<string, QueueDefinition>> => {
+    const out: Record<string, QueueDefinition> = {};
+    for (const q of await acdQueues.current()) {
+      try {
+        out[q.queue] = parseQueue(q.definition);
+      } catch (e) {
+        log.error('queue definition ignored', { queue: q.queue, version: q.version, error: (e as Error).message });
+      }
+    }
+    return out;
+  };
+  const loadAgents = async (): Promise<AgentProfile[]> => (await acdAgents.list()).map(({ agent, skills, penalties }) => ({ agent, skills, penalties }));
+  const counts = new LiveCounts(clock);
+  const today = await callEvents.between(jstDayRange(clock.now()).from, jstDayRange(clock.now()).to);
+  counts.rebuild(today);
+  const answeredToday: Record<string, number> = {};
+  for (const e of today) if (e.kind === 'answer' && e.agent) answeredToday[e.agent] = (answeredToday[e.agent] ?? 0) + 1;
+  let queueDefs = await loadQueues();
+  const acd = new Acd({
+    clock,
+    queues: queueDefs,
+    agents: await loadAgents(),
+    missesToNotReady: config.acd.missesToNotReady,
+    alarm: config.acd.alarm,
+    restore: { statuses: (await states.latest()) as AgentStatus[], answeredToday, handleTimes: handleTimesFrom(today) },
+  });
+  const acdLog = new AcdLog({ events: callEvents, calls, states, counts, log });
+  const changed = new EventEmitter();
+  acd.on('event', (e) => {
+    acdLog.event(e);
+    changed.emit('change');
+  });
+  acd.on('agent', (status) => acdLog.agent(status));
+  acd.on('alarm', (queue, raised) => {
+    (raised ? log.warn : log.info)(raised ? '待ち呼警告 raised' : '待ち呼警告 cleared', { queue, waiting: queue === 'total' ? acd.snapshot().total.waiting : acd.waiting(queue) });
+    changed.emit('change');
+  });
+  const figures = () => counts.figures(acd.snapshot(), Object.keys(queueDefs));
+  // `sc queue set` and `sc agent set` take effect without a restart, as call flows do.
+  const reload = setInterval(() => {
+    void (async () => {
+      const [q, a] = [await loadQueues(), await loadAgents()];
+      if (JSON.stringify(q) !== JSON.stringify(queueDefs)) {
+        queueDefs = q;
+        acd.setQueues(q);
+        log.info('queues reloaded', { queues: Object.keys(q) });
+      }
+      acd.setAgents(a);
+    })().catch((e: unknown) => log.error('acd reload failed', { error: (e as Error).message }));
+  }, ACD_RELOAD_MS);
+  reload.unref();
+
+  const dialPlan = new DialPlan({ location, trunks });
+  const acdCalls = new AcdCalls({
+    acd,
+    record: acdLog,
+    prompts,
+    clock,
+    frames: mediaPlane.clock,
+    log,
+    calendar,
+    transfers: new TransfersRepository(db),
+    callbacks: new CallbacksRepository(db),
+    legs: new CallLegsRepository(db),
+    departmentRingS: DEPARTMENT_RING_S,
+    queueDefinition: (queue) => queueDefs[queue],
+    dialPlan,
+    place: (target, o) => callWithEndpoint({ stack, ng, ports: mediaPlane.ports, clock: mediaPlane.clock, address: mediaPlane.address, uri: target.uri, destination: target.destination, ...o }),
+    departments: () => reference.departments(),
+    interpreterNumber: config.acd.interpreterNumber,
+  });
   const trunkCalls = new TrunkCalls({
     stack,
-    media: { ng, isUp: () => rtpengine.isUp(), ports: new PortPool(media.rtp), clock: new FrameClock(), address: media.rtpengine.interface },
+    media: mediaPlane,
     flows: new CallFlowsRepository(db),
     calls,
-    calendar: async () => new WardCalendar(await reference.calendarDays()),
+    calendar,
     clock,
     prompts,
-    queues,
+    acd: acdCalls,
+    record: (e) => {
+      acdLog.event(e);
+      changed.emit('change');
+    },
     recordings,
     log,
   });
   const softphoneMedia = new AnchoredCalls({ ng, isUp: () => rtpengine.isUp(), calls, recordings, clock, log });
+  const features = new FeatureCodes({ stack, media: mediaPlane, acd, log });
   dtmf.on('dtmf', (e) => trunkCalls.dtmf(e.callId, e.sourceTag, e.digit));
   rtpengine.on('up', () => log.info('rtpengine up', { ngPort: media.rtpengine.ngPort }));
   rtpengine.on('down', () => {
@@ -132,11 +243,6 @@ async function main(): Promise<void> {
     void trunkCalls.tearDownAll(MEDIA_LOST);
     void softphoneMedia.tearDownAll();
   });
-
-  // A previous run that died left calls open and captures unconverted: close the rows, keep the audio (T8).
-  for (const c of await calls.open()) await calls.end(c.id, clock.now(), 'failed', 'call control restarted');
-  const swept = await recordingService.sweepLeftovers();
-  if (swept.converted || swept.updated || swept.orphans.length) log.warn('captures left by an earlier run', { ...swept });
 
   // T8 retention, daily from start-up; `sc recordings purge` does the same by hand.
   const purge = () =>
@@ -150,7 +256,17 @@ async function main(): Promise<void> {
   stack.onRequest('REGISTER', registrar.handle);
   stack.onRequest(
     'INVITE',
-    routeSoftphoneCalls({ stack, location, auth, trunks, userState: (u) => sipUserState(users, u), log, trunkCall: (req) => trunkCalls.handle(req), media: softphoneMedia }),
+    routeSoftphoneCalls({
+      stack,
+      location,
+      auth,
+      trunks,
+      userState: (u) => sipUserState(users, u),
+      log,
+      trunkCall: (req) => trunkCalls.handle(req),
+      media: softphoneMedia,
+      features: { matches: isFeatureCode, handle: (req, agent, code) => features.handle(req, agent, code) },
+    }),
   );
 
   try {
@@ -171,6 +287,7 @@ async function main(): Promise<void> {
 
   const app = express();
   app.disable('x-powered-by');
+  app.use('/acd', acdApiRouter({ acd, calls: acdCalls, figures, token: () => readAcdApiToken(config.dataDir), log }));
   app.get(
     '/healthz',
     healthReporter(NAME, clock, {
@@ -179,9 +296,13 @@ async function main(): Promise<void> {
       media: () => ({
         state: rtpengine.isUp() ? 'up' : 'down',
         calls: { trunk: trunkCalls.size, softphone: softphoneMedia.size },
-        waiting: queues.counts(),
+        waiting: Object.fromEntries(Object.entries(acd.snapshot().queues).map(([q, v]) => [q, v.waiting])),
         dtmfMalformed: dtmf.malformed,
       }),
+      acd: () => {
+        const snap = acd.snapshot();
+        return { state: 'up', waiting: snap.total.waiting, agents: snap.total.agents, alarm: snap.total.alarm, calls: acdCalls.size, decisions: acd.decisionStats() };
+      },
       memory: () => {
         const m = process.memoryUsage();
         return { state: 'up', rssMiB: Math.round(m.rss / 2 ** 20), heapUsedMiB: Math.round(m.heapUsed / 2 ** 20), externalMiB: Math.round(m.external / 2 ** 20) };
@@ -194,7 +315,7 @@ async function main(): Promise<void> {
       },
     }).handler,
   );
-  serveWeb({
+  const server = serveWeb({
     name: NAME,
     configKey: 'callControl',
     listener: config.callControl,
@@ -202,8 +323,12 @@ async function main(): Promise<void> {
     log,
     close: async () => {
       clearInterval(retention);
+      clearInterval(reload);
+      await live.close();
       rtpengine.stop();
       await Promise.all([trunkCalls.tearDownAll('service stopped'), softphoneMedia.tearDownAll()]);
+      acd.close();
+      await acdLog.flushed();
       await dtmf.close();
       ng.close();
       trunks.stop();
@@ -212,6 +337,7 @@ async function main(): Promise<void> {
       await db.destroy();
     },
   });
+  const live = attachLiveFeed(server, { acd, figures, token: () => readAcdApiToken(config.dataDir), changed });
 }
 
 main().catch((e: unknown) => fatal(NAME, e));

@@ -15,7 +15,7 @@ const choice = z.union([z.enum(LANGUAGES), z.literal('interpreter')]);
 export const flowDefinition = z.strictObject({
   /** The definition's format; a new format is a new literal here and a migration of stored flows. */
   format: z.literal(1),
-  /** The ACD queue the call joins after the menu (issue 5). */
+  /** The ACD queue the call joins after the menu (apps/acd/queue-definition.ts); what waiting callers hear is the queue's. */
   queue: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and -'),
   /** 言語選択: a key per choice; null greets in Japanese and queues at once. */
   languageMenu: z
@@ -28,10 +28,10 @@ export const flowDefinition = z.strictObject({
       attempts: z.number().int().min(1).max(5),
     })
     .nullable(),
+  /** The queue per language chosen at the menu (T10), instead of `queue`; a choice not listed goes to `queue`. */
+  languageQueues: z.partialRecord(choice, z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and -')).default({}),
   /** T4: from this many callers ahead, the caller hears that it is busy and how many wait. */
   busyAt: z.number().int().min(1).max(10_000),
-  /** How often a waiting caller hears "please hold" with the count ahead; 0 for never. */
-  holdAnnounceS: z.number().int().min(0).max(3600),
 });
 
 export type FlowDefinition = z.infer<typeof flowDefinition>;

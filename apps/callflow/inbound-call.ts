@@ -1,9 +1,8 @@
 /**
  * What one inbound call hears, from answer to the queue (T2-T4, T10): closed hours get the closed message
  * with the next opening time and a polite end; open hours get the greeting (the election-day one on an
- * election day), the language menu, the busy message with the count ahead when the queue is long, and then
- * wait in the queue with music and "please hold" until an operator takes the call (issue 5) or the caller
- * hangs up. The script only sequences: audio, keys and the SIP side come in through CallPort.
+ * election day) and the language menu, and are then handed to the ACD's queue for the language chosen
+ * (apps/acd/caller-session.ts). The script only sequences: audio, keys and the SIP side come in through CallPort.
  */
 import type { WardCalendar } from '../calendar/ward-calendar.js';
 import type { Clock } from '../time/clock.js';
@@ -11,7 +10,6 @@ import { jstDate } from '../time/jst.js';
 import type { DigitInput } from './digit-input.js';
 import type { FlowDefinition, Language, LanguageChoice } from './flow-definition.js';
 import type { ParamsArg, PromptId } from './prompt-catalogue.js';
-import type { WaitingCall, WaitingQueues } from './waiting-queue.js';
 
 export interface CallPort {
   /** Aborted when the caller hangs up or the call is torn down. */
@@ -29,24 +27,20 @@ export interface PromptSource {
 /** How the call went, for its row in `calls`. */
 export interface CallProgress {
   language(choice: LanguageChoice): void;
-  queued(): void;
 }
 
 export interface InboundCallDeps {
-  callId: number;
-  dnis: string;
   flow: FlowDefinition;
   calendar: WardCalendar;
   clock: Clock;
   prompts: PromptSource;
-  queues: WaitingQueues;
   digits: DigitInput;
   port: CallPort;
   progress: CallProgress;
 }
 
-/** Ways the script ends: closed hours, the caller gone, or still waiting when the ACD took the call. */
-export type ScriptEnd = 'closed' | 'hung-up' | 'taken';
+/** Ways the script ends: closed hours, the caller gone, or handed to the ACD's queue with the language chosen. */
+export type ScriptEnd = 'closed' | 'hung-up' | { queue: string; language: LanguageChoice };
 
 export class InboundCall {
   constructor(private readonly d: InboundCallDeps) {}
@@ -69,9 +63,8 @@ export class InboundCall {
     const choice = await this.languageMenu();
     if (choice === null) return 'hung-up';
     this.d.progress.language(choice);
-    const lang: Language = choice === 'interpreter' ? 'en' : choice;
     if (choice === 'interpreter' && !(await this.say(() => this.d.prompts.audio('interpreter', 'en')))) return 'hung-up';
-    return this.wait(lang, choice);
+    return { queue: this.d.flow.languageQueues[choice] ?? this.d.flow.queue, language: choice };
   }
 
   /** Plays one prompt; false when the caller hung up meanwhile. A key cuts it short when bargeIn. */
@@ -110,31 +103,5 @@ export class InboundCall {
       if (!last && !(await this.say(() => this.d.prompts.audio(key === null ? 'no-input' : 'invalid', 'ja')))) return null;
     }
     return 'ja';
-  }
-
-  /** In the queue: the busy or hold message, then music, and every holdAnnounceS how many are still ahead. */
-  private async wait(lang: Language, choice: LanguageChoice): Promise<ScriptEnd> {
-    const { flow, queues, port, clock } = this.d;
-    // T4: a long queue is announced as busy with the count ahead; otherwise "please hold".
-    const ahead = queues.waiting(flow.queue);
-    const message = () => (ahead >= flow.busyAt ? this.d.prompts.audio('busy', lang, { ahead }) : this.d.prompts.audio('hold', lang));
-    if (!(await this.say(message))) return 'hung-up';
-    const entry: WaitingCall = { callId: this.d.callId, dnis: this.d.dnis, language: choice, joinedAt: clock.now() };
-    queues.join(flow.queue, entry);
-    this.d.progress.queued();
-    try {
-      const music = await this.d.prompts.audio('queue-music', lang);
-      while (!port.signal.aborted) {
-        const round = flow.holdAnnounceS > 0 ? AbortSignal.any([port.signal, AbortSignal.timeout(flow.holdAnnounceS * 1000)]) : port.signal;
-        await port.play(music, { signal: round, loop: true });
-        if (port.signal.aborted) break;
-        const ahead = queues.ahead(flow.queue, entry);
-        if (ahead < 0) return 'taken';
-        if (!(await this.say(() => this.d.prompts.audio('hold-position', lang, { ahead })))) break;
-      }
-      return 'hung-up';
-    } finally {
-      queues.leave(flow.queue, entry, 'abandoned');
-    }
   }
 }

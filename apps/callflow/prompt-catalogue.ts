@@ -83,6 +83,36 @@ export const SEGMENTS = {
     text: { ja: '大変お待たせしております。', en: 'Thank you for waiting.', zh: '感谢您的耐心等待。', ko: '기다려 주셔서 감사합니다.' },
   },
   'queue-music': { title: '待ち受け音楽', kind: 'music', text: {} },
+  'callback-offer': {
+    title: '折り返しのご案内（待ち呼）',
+    kind: 'speech',
+    text: {
+      ja: 'お待ちいただく代わりに、折り返しのお電話をご希望のかたは、1を押してください。',
+      en: 'To be called back instead of waiting, press 1.',
+      zh: '如需回电而不继续等候，请按1。',
+      ko: '기다리시는 대신 회신 전화를 원하시면 1번을 눌러 주십시오.',
+    },
+  },
+  'callback-queued': {
+    title: '折り返し受付の確認',
+    kind: 'speech',
+    text: {
+      ja: '折り返しのご依頼を承りました。おかけいただいた電話番号に、センターからお電話いたします。お電話ありがとうございました。',
+      en: 'Your callback request has been recorded. We will call you back at this number. Thank you for calling.',
+      zh: '您的回电请求已登记。我们将回拨此号码。感谢您的来电。',
+      ko: '회신 요청이 접수되었습니다. 이 번호로 다시 전화드리겠습니다. 전화해 주셔서 감사합니다.',
+    },
+  },
+  'transfer-failed': {
+    title: '転送できなかったときの案内',
+    kind: 'speech',
+    text: {
+      ja: '申し訳ございません。担当部署におつなぎできませんでした。オペレーターにおつなぎしますので、このままお待ちください。',
+      en: 'We are sorry, we could not reach the department. Please hold for an operator.',
+      zh: '很抱歉，未能接通相关部门。请稍候，我们将为您转接接线员。',
+      ko: '죄송합니다. 담당 부서에 연결하지 못했습니다. 상담원에게 연결해 드리겠습니다. 잠시만 기다려 주십시오.',
+    },
+  },
   transfer: {
     title: '転送',
     kind: 'speech',
@@ -160,6 +190,11 @@ export interface PromptParams {
   /** Said between rounds of queue music: thanks, the callers still ahead, please hold. */
   'hold-position': { ahead: number };
   'queue-music': undefined;
+  /** The estimated wait in whole minutes (from recent handle times); said only when it is known. */
+  'hold-estimate': { minutes: number };
+  'callback-offer': undefined;
+  'callback-queued': undefined;
+  'transfer-failed': undefined;
   transfer: undefined;
   callback: undefined;
   interpreter: undefined;
@@ -199,6 +234,16 @@ function ahead(lang: PromptLang, n: number): string {
   }[lang];
 }
 
+function estimate(lang: PromptLang, minutes: number): string {
+  if (!Number.isInteger(minutes) || minutes < 1) throw new RangeError(`an estimated wait is a whole number of minutes >= 1, not ${minutes}`);
+  return {
+    ja: `お待ちいただく時間は、およそ${minutes}分です。`,
+    en: minutes === 1 ? 'Your estimated wait is about 1 minute.' : `Your estimated wait is about ${minutes} minutes.`,
+    zh: `预计等候时间约为${minutes}分钟。`,
+    ko: `예상 대기 시간은 약 ${minutes}분입니다.`,
+  }[lang];
+}
+
 const JA_EN = ['ja', 'en'] as const;
 const ALL = PROMPT_LANGS;
 
@@ -229,6 +274,10 @@ export const PROMPTS: { [I in PromptId]: PromptDef<I> } = {
     pieces: (lang, p) => [seg('hold-position.intro', lang), { say: ahead(lang, p.ahead), lang }, seg('hold', lang)],
   },
   'queue-music': { title: '待ち受け音楽', langs: ALL, pieces: () => [{ segment: 'queue-music', lang: NO_LANG }] },
+  'hold-estimate': { title: '予想待ち時間の案内（保留中）', langs: ALL, pieces: (lang, p) => [{ say: estimate(lang, p.minutes), lang }] },
+  'callback-offer': fixed('折り返しのご案内（待ち呼）', 'callback-offer', ALL),
+  'callback-queued': fixed('折り返し受付の確認', 'callback-queued', ALL),
+  'transfer-failed': fixed('転送できなかったときの案内', 'transfer-failed', ALL),
   transfer: fixed('転送', 'transfer', JA_EN),
   callback: fixed('折り返し', 'callback', JA_EN),
   interpreter: fixed('通訳におつなぎ（T10）', 'interpreter', ALL),

@@ -2,7 +2,7 @@
  * Who may place calls through the appliance and where they go: a call from a trunk (after its digest, when
  * it has one) goes to the call flow (trunk-calls.ts); softphones authenticate by digest (407) and reach
  * another registered softphone by its SIP user name, through a B2BUA whose media is anchored and recorded
- * (T8) by `media`.
+ * (T8) by `media`; a feature code (T6) dialled by an operator changes its ACD state.
  */
 import type { SdpTransform } from '../../sip/core/b2bua.js';
 import type { IncomingRequest } from '../../sip/core/incoming-request.js';
@@ -24,6 +24,8 @@ export interface SoftphoneCallDeps {
   /** A trunk's call once the trunk is recognised (and authenticated). */
   trunkCall: (req: IncomingRequest) => Promise<void>;
   media: SoftphoneMedia;
+  /** Codes an operator dials to change its ACD state (apps/acd/feature-codes.ts), answered instead of routed. */
+  features: { matches(user: string): boolean; handle(req: IncomingRequest, agent: string, code: string): Promise<void> };
 }
 
 /** The media side of one softphone call: how its SDP is rewritten, and what happens when it is answered and ends. */
@@ -66,6 +68,10 @@ export function routeSoftphoneCalls(deps: SoftphoneCallDeps): (req: IncomingRequ
       return;
     }
     const callee = unescape(uri.user);
+    if (deps.features.matches(callee)) {
+      await deps.features.handle(req, caller, callee);
+      return;
+    }
     // A disabled account's softphone may still hold a binding until it expires: it is not reachable (O4).
     const state = await userState(callee);
     if (state !== 'active') {

@@ -5,11 +5,12 @@
  * the calls it carried; every call's row in `calls` is closed whatever happens.
  */
 import { DigitInput } from './digit-input.js';
-import { parseFlow, type FlowDefinition } from './flow-definition.js';
+import { parseFlow, type FlowDefinition, type LanguageChoice } from './flow-definition.js';
 import { InboundCall, type PromptSource, type ScriptEnd } from './inbound-call.js';
-import type { WaitingQueues } from './waiting-queue.js';
 import type { WardCalendar } from '../calendar/ward-calendar.js';
 import type { Logger } from '../logger.js';
+import type { CallerLeg } from '../acd/caller-session.js';
+import type { CallEvent, HungUpBy } from '../acd/call-event.js';
 import type { Clock } from '../time/clock.js';
 import type { CallFlowsRepository } from '../../db/repositories/call-flows.js';
 import type { CallOutcome, CallsRepository } from '../../db/repositories/calls.js';
@@ -48,7 +49,10 @@ export interface TrunkCallDeps {
   calendar: () => Promise<WardCalendar>;
   clock: Clock;
   prompts: PromptSource;
-  queues: WaitingQueues;
+  /** The ACD: serves a caller from queue entry to hang-up (apps/acd/acd-calls.ts). */
+  acd: { serve(caller: CallerLeg, entry: { queue: string; language: LanguageChoice; busyAt: number }): Promise<{ agent: string | null; endedBy: HungUpBy; callbackId: number | null }> };
+  /** The call event log (arrival, hang-up outside the ACD), for the live figures and the CDRs. */
+  record(e: CallEvent): void;
   recordings: RecordingSink;
   log: Logger;
 }
@@ -165,13 +169,13 @@ export class TrunkCalls {
     }
     const answeredAt = d.clock.now();
     await d.calls.answered(rowId, answeredAt);
-    const ended = await this.converse(req, { rowId, dnis, callerTag, dialog, leg, flow });
+    const ended = await this.converse(req, { rowId, dnis, caller, callerTag, dialog, leg, flow });
     // Our endpoint stops first, so that its counts and rtpengine's describe the same packets.
     leg.endpoint.close();
     const media = await this.mediaFigures(msg.callId, callerTag, req.tx.responseTag(), leg);
     await release();
     d.log.info('call ended', { callId: msg.callId, dnis, ...ended, media });
-    await d.recordings.finish({ callRowId: rowId, sipCallId: msg.callId, callerPort: leg.callerPort, startedAt: answeredAt, endedAt: d.clock.now(), caller, dnis, agent: null });
+    await d.recordings.finish({ callRowId: rowId, sipCallId: msg.callId, callerPort: leg.callerPort, startedAt: answeredAt, endedAt: d.clock.now(), caller, dnis, agent: ended.agent });
   }
 
   /**
@@ -194,11 +198,11 @@ export class TrunkCalls {
     }
   }
 
-  /** From the answer to the hang-up: the flow's script, with keys from RFC 4733 and INFO; how it ended. */
+  /** From the answer to the hang-up: the flow's script, then the ACD; keys from RFC 4733 and INFO; how it ended. */
   private async converse(
     req: IncomingRequest,
-    c: { rowId: number; dnis: string; callerTag: string; dialog: Dialog; leg: EndpointLeg; flow: FlowDefinition },
-  ): Promise<{ outcome: CallOutcome; reason: string }> {
+    c: { rowId: number; dnis: string; caller: string; callerTag: string; dialog: Dialog; leg: EndpointLeg; flow: FlowDefinition },
+  ): Promise<{ outcome: CallOutcome; reason: string; agent: string | null }> {
     const { d } = this;
     const callId = req.msg.callId;
     const hungUp = new AbortController();
@@ -219,28 +223,27 @@ export class TrunkCalls {
       await c.dialog.destroy([reasonHeader(reason)]).catch(() => undefined);
     };
     this.active.set(callId, { rowId: c.rowId, callerTag: c.callerTag, digits, dialog: c.dialog, teardown });
-    let queued = false;
+    const calendar = await d.calendar();
+    const open = calendar.isStaffed(d.clock.now());
+    const event = (kind: 'arrive' | 'hangup', detail: CallEvent['detail']) => d.record({ at: d.clock.now(), callId: c.rowId, kind, queue: null, agent: null, detail });
+    event('arrive', { dnis: c.dnis, open });
     let end: ScriptEnd | 'failed';
+    let served: { agent: string | null; endedBy: HungUpBy; callbackId: number | null } | undefined;
     try {
       const script = new InboundCall({
-        callId: c.rowId,
-        dnis: c.dnis,
         flow: c.flow,
-        calendar: await d.calendar(),
+        calendar,
         clock: d.clock,
         prompts: d.prompts,
-        queues: d.queues,
         digits,
         port: { signal: hungUp.signal, play: (samples, o) => c.leg.endpoint.play(samples, o), hangup: (reason) => teardown(reason) },
-        progress: {
-          language: (choice) => void d.calls.setLanguage(c.rowId, choice),
-          queued: () => {
-            queued = true;
-            void d.calls.setOutcome(c.rowId, 'queued');
-          },
-        },
+        progress: { language: (choice) => void d.calls.setLanguage(c.rowId, choice) },
       });
       end = await script.run();
+      if (typeof end === 'object') {
+        const caller: CallerLeg = { callId: c.rowId, caller: c.caller, dnis: c.dnis, endpoint: c.leg.endpoint, digits, signal: hungUp.signal, hangup: (reason) => teardown(reason) };
+        served = await d.acd.serve(caller, { ...end, busyAt: c.flow.busyAt });
+      }
     } catch (e) {
       d.log.error('call flow failed', { callId, error: (e as Error).message });
       end = 'failed';
@@ -248,10 +251,13 @@ export class TrunkCalls {
     }
     if (!hungUp.signal.aborted) await new Promise((resolve) => hungUp.signal.addEventListener('abort', resolve, { once: true }));
     this.active.delete(callId);
-    const outcome: CallOutcome = end === 'closed' ? 'closed' : end === 'failed' || endedBy === MEDIA_LOST ? 'failed' : queued || end === 'hung-up' ? 'abandoned' : 'completed';
-    const reason = endedBy ?? end;
+    // Calls the ACD served log their own hang-up; the others (closed hours, gone during the menu) are logged here.
+    if (!served) event('hangup', { by: end === 'closed' || end === 'failed' || endedBy !== 'caller hung up' ? 'system' : 'caller' });
+    const outcome: CallOutcome =
+      end === 'closed' ? 'closed' : end === 'failed' || endedBy === MEDIA_LOST ? 'failed' : served?.agent ? 'completed' : served?.callbackId ? 'callback' : 'abandoned';
+    const reason = endedBy ?? (typeof end === 'string' ? end : 'queue');
     await d.calls.end(c.rowId, d.clock.now(), outcome, reason);
-    return { outcome, reason };
+    return { outcome, reason, agent: served?.agent ?? null };
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import type { Db } from '../connection.js';
 
-export type CallOutcome = 'closed' | 'queued' | 'abandoned' | 'rejected' | 'failed' | 'completed';
+/** `callback`: the caller left the queue asking to be called back (T7), neither answered nor abandoned. */
+export type CallOutcome = 'closed' | 'queued' | 'abandoned' | 'callback' | 'rejected' | 'failed' | 'completed';
 /** Who ended the call (apps/acd/call-event.ts HungUpBy). */
 export type HungUpBy = 'caller' | 'agent' | 'department' | 'system';
 

@@ -154,13 +154,13 @@ t.test('call flows from the shell: each ward number has one; a new version is ch
   t.match(shown.out, /"queue": "general"/);
 
   const file = join(dir, 'flow.yaml');
-  writeFileSync(file, 'format: 1\nqueue: general\nlanguageMenu: null\nbusyAt: 3\nholdAnnounceS: 30\n');
+  writeFileSync(file, 'format: 1\nqueue: general\nlanguageMenu: null\nbusyAt: 3\n');
   const saved = sc(dir, ['callflow', 'set', '0354321111', file]);
   t.equal(saved.code, 0, saved.err);
   t.match(saved.out, /saved 0354321111 v2/);
   t.match(sc(dir, ['callflow', 'show', '0354321111']).out, /"busyAt": 3/, 'the new version is in force');
 
-  writeFileSync(file, 'format: 1\nqueue: general\nlanguageMenu: null\nbusyAt: 0\nholdAnnounceS: 30\n');
+  writeFileSync(file, 'format: 1\nqueue: general\nlanguageMenu: null\nbusyAt: 0\n');
   const bad = sc(dir, ['callflow', 'set', '0354321111', file]);
   t.equal(bad.code, 2);
   t.match(bad.err, /flow\.yaml: busyAt: /, 'the wrong key is named');

@@ -582,7 +582,7 @@ async function appliance(t: Test, trunkList: Trunk[] = []): Promise<Appliance> {
   const trunks = new TrunkMonitor(site.stack, trunkList);
   site.stack.onRequest(
     'INVITE',
-    routeSoftphoneCalls({ stack: site.stack, location: site.location, auth: site.auth, trunks, userState: (u) => sipUserState(users, u), log: silentLog, trunkCall: handedToCallFlow, media: sdpPassThrough }),
+    routeSoftphoneCalls({ stack: site.stack, location: site.location, auth: site.auth, trunks, userState: (u) => sipUserState(users, u), log: silentLog, trunkCall: handedToCallFlow, media: sdpPassThrough, features: { matches: () => false, handle: async () => undefined } }),
   );
   return { ...site, trunks };
 }

@@ -7,7 +7,6 @@ import t from 'tap';
 import { DigitInput } from '../../apps/callflow/digit-input.js';
 import { parseFlow, type FlowDefinition, type LanguageChoice } from '../../apps/callflow/flow-definition.js';
 import { InboundCall, type PromptSource, type ScriptEnd } from '../../apps/callflow/inbound-call.js';
-import { WaitingQueues } from '../../apps/callflow/waiting-queue.js';
 import { WardCalendar } from '../../apps/calendar/ward-calendar.js';
 import { ManualClock } from '../../apps/time/clock.js';
 import { parseInstant } from '../../apps/time/jst.js';
@@ -28,13 +27,12 @@ function at(s: string): Date {
 }
 
 /** A call driven by the script; `keys[id]` is pressed when prompt `id` starts (a function: by how often it played). */
-function call(o: { at: string; flow?: FlowDefinition; keys?: Record<string, string | ((n: number) => string | undefined)>; queues?: WaitingQueues; hangUpWhen?: (id: string) => boolean }) {
+function call(o: { at: string; flow?: FlowDefinition; keys?: Record<string, string | ((n: number) => string | undefined)>; hangUpWhen?: (id: string) => boolean }) {
   const heard: Heard[] = [];
   const hangups: string[] = [];
   const languages: LanguageChoice[] = [];
   const hangup = new AbortController();
   const digits = new DigitInput();
-  const queues = o.queues ?? new WaitingQueues();
   const ids = new Map<Int16Array, string>();
   const prompts: PromptSource = {
     audio: async (id, lang, ...params) => {
@@ -45,15 +43,12 @@ function call(o: { at: string; flow?: FlowDefinition; keys?: Record<string, stri
     },
   };
   const script = new InboundCall({
-    callId: 1,
-    dnis: '0354323333',
     flow: o.flow ?? parseFlow(DEFAULT_FLOW),
     calendar,
     clock: new ManualClock(at(o.at)),
     prompts,
-    queues,
     digits,
-    progress: { language: (c) => languages.push(c), queued: () => undefined },
+    progress: { language: (c) => languages.push(c) },
     port: {
       signal: hangup.signal,
       play: async (samples, { signal, loop }) => {
@@ -77,7 +72,7 @@ function call(o: { at: string; flow?: FlowDefinition; keys?: Record<string, stri
       },
     },
   });
-  return { run: (): Promise<ScriptEnd> => script.run(), heard, hangups, languages, queues };
+  return { run: (): Promise<ScriptEnd> => script.run(), heard, hangups, languages };
 }
 
 t.test('outside hours: the closed message with the next opening, in Japanese then English, then a polite hang-up (T3)', async (t) => {
@@ -104,58 +99,50 @@ t.test('election day: the election greeting from 06:30, and its own closed messa
   const early = call({ at: '2027-06-06T06:00:00+09:00' });
   t.equal(await early.run(), 'closed');
   t.equal(early.heard[0]!.id, 'election-closed');
-  const open = call({ at: '2027-06-06T06:45:00+09:00', keys: { 'language-menu': '1' }, hangUpWhen: (id) => id === 'queue-music' });
-  t.equal(await open.run(), 'hung-up');
+  const open = call({ at: '2027-06-06T06:45:00+09:00', keys: { 'language-menu': '1' } });
+  t.same(await open.run(), { queue: 'general', language: 'ja' });
   t.equal(open.heard[0]!.id, 'election-greeting');
 });
 
-t.test('open hours: greeting, language menu, English by 2, hold in English, queue with music until the caller hangs up', async (t) => {
-  const c = call({ at: '2027-06-01T10:00:00+09:00', keys: { 'language-menu': '2' }, hangUpWhen: (id) => id === 'queue-music' });
-  const joined: number[] = [];
-  c.queues.on('join', (_q, w) => joined.push(c.queues.waiting('general')) && t.equal(w.language, 'en'));
-  t.equal(await c.run(), 'hung-up');
+t.test('open hours: greeting, language menu, English by 2, handed to the English queue (T10)', async (t) => {
+  const c = call({ at: '2027-06-01T10:00:00+09:00', keys: { 'language-menu': '2' } });
+  t.same(await c.run(), { queue: 'english', language: 'en' }, "the flow's languageQueues pick the queue");
   t.same(
     c.heard.map((h) => `${h.id}/${h.lang}`),
-    ['greeting/ja', 'language-menu/ja', 'hold/en', 'queue-music/en'],
+    ['greeting/ja', 'language-menu/ja'],
   );
   t.same(c.languages, ['en'], 'the choice is recorded (T10)');
-  t.same(joined, [1], 'the call joined the general queue');
-  t.equal(c.queues.waiting('general'), 0, 'and left it when the caller hung up');
 });
 
 t.test('a key during the greeting skips the menu (type-ahead and barge-in)', async (t) => {
-  const c = call({ at: '2027-06-01T10:00:00+09:00', keys: { greeting: '4' }, hangUpWhen: (id) => id === 'queue-music' });
-  await c.run();
+  const c = call({ at: '2027-06-01T10:00:00+09:00', keys: { greeting: '4' } });
+  t.same(await c.run(), { queue: 'korean', language: 'ko' });
   t.same(
     c.heard.map((h) => `${h.id}/${h.lang}`),
-    ['greeting/ja', 'hold/ko', 'queue-music/ko'],
+    ['greeting/ja'],
   );
 });
 
 t.test('a wrong key, then silence: the menu is repeated, and Japanese is assumed in the end', async (t) => {
   const flow = parseFlow({ ...DEFAULT_FLOW, languageMenu: { ...DEFAULT_FLOW.languageMenu, timeoutS: 1, attempts: 2 } });
   // The first menu gets a 7, which no option has; the second gets nothing.
-  const c = call({ at: '2027-06-01T10:00:00+09:00', flow, keys: { 'language-menu': (n) => (n === 1 ? '7' : undefined) }, hangUpWhen: (id) => id === 'queue-music' });
-  t.equal(await c.run(), 'hung-up');
+  const c = call({ at: '2027-06-01T10:00:00+09:00', flow, keys: { 'language-menu': (n) => (n === 1 ? '7' : undefined) } });
+  t.same(await c.run(), { queue: 'general', language: 'ja' });
   t.same(
     c.heard.map((h) => h.id),
-    ['greeting', 'language-menu', 'invalid', 'language-menu', 'hold', 'queue-music'],
+    ['greeting', 'language-menu', 'invalid', 'language-menu'],
   );
   t.same(c.languages, ['ja']);
 });
 
-t.test('a long queue: the busy message with the number of callers ahead (T4); 9 goes to the interpreting route (T10)', async (t) => {
-  const queues = new WaitingQueues();
-  for (let i = 0; i < 5; i++) queues.join('general', { callId: 100 + i, dnis: '0354321111', language: 'ja', joinedAt: new Date() });
-  const c = call({ at: '2027-06-01T10:00:00+09:00', queues, keys: { 'language-menu': '9' }, hangUpWhen: (id) => id === 'queue-music' });
-  t.equal(await c.run(), 'hung-up');
+t.test('9 goes to the interpreting route (T10): the interpreter message, then the queue a choice without its own queue takes', async (t) => {
+  const c = call({ at: '2027-06-01T10:00:00+09:00', keys: { 'language-menu': '9' } });
+  t.same(await c.run(), { queue: 'general', language: 'interpreter' });
   t.same(
     c.heard.map((h) => `${h.id}/${h.lang}`),
-    ['greeting/ja', 'language-menu/ja', 'interpreter/en', 'busy/en', 'queue-music/en'],
+    ['greeting/ja', 'language-menu/ja', 'interpreter/en'],
   );
-  t.same(c.heard.find((h) => h.id === 'busy')?.params, { ahead: 5 }, 'five callers are ahead');
   t.same(c.languages, ['interpreter']);
-  t.equal(queues.waiting('general'), 5, 'the caller who hung up left the queue; the others wait on');
 });
 
 t.test('a caller hanging up mid-greeting ends the script at once', async (t) => {

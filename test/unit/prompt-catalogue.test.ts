@@ -26,6 +26,10 @@ const sample: { [I in PromptId]: ParamsArg<I> } = {
   hold: [],
   'hold-position': [{ ahead: 2 }],
   'queue-music': [],
+  'hold-estimate': [{ minutes: 4 }],
+  'callback-offer': [],
+  'callback-queued': [],
+  'transfer-failed': [],
   transfer: [],
   callback: [],
   interpreter: [],
@@ -56,6 +60,8 @@ t.test('the texts a municipal call centre says', async (t) => {
   t.match(text('busy', 'en'), /There are 3 callers ahead of you\./);
   t.equal(promptText('busy', 'en', { ahead: 1 }).includes('There is 1 caller ahead of you.'), true, 'singular');
   t.match(promptText('busy', 'ja', { ahead: 0 }), /まもなくおつなぎします/, 'nobody ahead');
+  t.match(text('hold-estimate', 'ja'), /およそ4分/, 'the estimated wait in minutes');
+  t.equal(promptText('hold-estimate', 'en', { minutes: 1 }), 'Your estimated wait is about 1 minute.', 'singular minute');
   t.match(text('transfer', 'ja'), /^担当部署におつなぎします。/);
   t.match(text('callback', 'ja'), /折り返しお電話を差し上げます/);
   t.match(text('language-menu', 'ja'), /^日本語のかたは、1を押してください。 For English, press 2\. 中文服务请按3。 한국어 안내는 4번을 눌러 주십시오\. For other languages, press 9\.$/);
@@ -93,4 +99,5 @@ t.test('wrong language or value is refused, not spoken', async (t) => {
   t.throws(() => promptText('closed', 'zh' as 'ja', { nextOpening, now }), /prompt closed has no zh version/);
   t.throws(() => promptText('busy', 'ja', { ahead: -1 }), RangeError);
   t.throws(() => promptText('busy', 'ja', { ahead: 2.5 }), RangeError);
+  t.throws(() => promptText('hold-estimate', 'ja', { minutes: 0 }), RangeError, 'an estimate below a minute is not said as 0 minutes');
 });
