@@ -17,7 +17,10 @@ import type { NgClient } from './rtpengine/ng-client.js';
 const OUR_SIDE = 'endpoint';
 const FAR_SIDE = 'far';
 
-export interface OutboundLegOptions extends Pick<UacOptions, 'uri' | 'destination' | 'from' | 'to' | 'headers' | 'auth' | 'signal' | 'onProvisional'> {
+/** The call to place: where, as whom, and the signal that cancels it while it rings. */
+export type OutboundCall = Pick<UacOptions, 'uri' | 'destination' | 'from' | 'to' | 'headers' | 'auth' | 'signal' | 'onProvisional'>;
+
+export interface OutboundMedia {
   stack: SipStack;
   ng: NgClient;
   ports: PortPool;
@@ -44,7 +47,7 @@ export interface OutboundLeg {
  * Rings `uri` and resolves once answered. Rejects with the stack's SipError for a final failure (487 when
  * `signal` aborted it), leaving nothing allocated.
  */
-export async function callWithEndpoint(o: OutboundLegOptions): Promise<OutboundLeg> {
+export async function callWithEndpoint(o: OutboundMedia, call: OutboundCall): Promise<OutboundLeg> {
   const callId = newCallId(o.address);
   const endpoint = await RtpEndpoint.open({ address: o.address, ports: o.ports, ...(o.clock ? { clock: o.clock } : {}) });
   const free = async () => {
@@ -56,8 +59,7 @@ export async function callWithEndpoint(o: OutboundLegOptions): Promise<OutboundL
   const hold = (req: IncomingRequest) => early.push(req);
   try {
     const toFar = await o.ng.offer({ callId, fromTag: OUR_SIDE, sdp: serializeSdp(endpoint.offer()) });
-    const { stack, ng: _ng, ports: _ports, clock: _clock, address: _address, ...uac } = o;
-    dialog = await stack.createUAC({ ...uac, callId, sdp: toFar.sdp });
+    dialog = await o.stack.createUAC({ ...call, callId, sdp: toFar.sdp });
     dialog.on('refer', hold);
     const toUs = await o.ng.answer({ callId, fromTag: OUR_SIDE, toTag: FAR_SIDE, sdp: dialog.remoteSdp ?? '', record: false });
     endpoint.applyAnswer(parseSdp(toUs.sdp));

@@ -214,7 +214,7 @@ async function main(): Promise<void> {
     departmentRingS: DEPARTMENT_RING_S,
     queueDefinition: (queue) => queueDefs[queue],
     dialPlan,
-    place: (target, o) => callWithEndpoint({ stack, ng, ports: mediaPlane.ports, clock: mediaPlane.clock, address: mediaPlane.address, uri: target.uri, destination: target.destination, ...o }),
+    place: (target, o) => callWithEndpoint({ stack, ng, ports: mediaPlane.ports, clock: mediaPlane.clock, address: mediaPlane.address }, { uri: target.uri, destination: target.destination, ...o }),
     departments: () => reference.departments(),
     interpreterNumber: config.acd.interpreterNumber,
   });

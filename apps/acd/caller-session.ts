@@ -365,6 +365,11 @@ export class CallerSession {
       if (!this.caller.signal.aborted) void this.waitInQueue(1, 'transfer-failed').catch((err: unknown) => this.fail(err));
       throw new SessionCommandError(502, 'failed', `the department did not answer (${reason}); the caller is back in the queue`);
     }
+    // T10: the department hears who is put through and in which language before the caller joins.
+    const handover = await this.d.prompts.audio('transfer-handover', 'ja', { language: this.entry.language });
+    const departmentGone = new AbortController();
+    third.leg.dialog.once('destroy', () => departmentGone.abort());
+    await third.leg.endpoint.play(handover, { signal: AbortSignal.any([this.caller.signal, departmentGone.signal]) });
     this.third = { ...third, target, mode: 'blind' };
     this.stopHoldMusic();
     this.mixer ??= new Mixer({ clock: this.d.frames });

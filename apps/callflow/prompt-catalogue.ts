@@ -11,6 +11,7 @@
 import type { PromptPart, PromptStore, RenderedPrompt } from '../../media/prompts/prompt-store.js';
 import type { RecordingKind } from '../../media/prompts/recording-import.js';
 import type { SpeechLang } from '../../media/prompts/synthesizer.js';
+import type { LanguageChoice } from './flow-definition.js';
 import { spokenOpening } from './spoken-time.js';
 
 export type PromptLang = SpeechLang;
@@ -102,6 +103,11 @@ export const SEGMENTS = {
       zh: '您的回电请求已登记。我们将回拨此号码。感谢您的来电。',
       ko: '회신 요청이 접수되었습니다. 이 번호로 다시 전화드리겠습니다. 전화해 주셔서 감사합니다.',
     },
+  },
+  'transfer-handover': {
+    title: '転送先への引継ぎ（部署が聞く案内）',
+    kind: 'speech',
+    text: { ja: 'こちらは、せたがやコールです。区民の方からのお問い合わせのお電話を、おつなぎします。' },
   },
   'transfer-failed': {
     title: '転送できなかったときの案内',
@@ -195,6 +201,8 @@ export interface PromptParams {
   'callback-offer': undefined;
   'callback-queued': undefined;
   'transfer-failed': undefined;
+  /** What the department hears before a blind transfer is put through: who calls, and in which language (T10). */
+  'transfer-handover': { language: LanguageChoice };
   transfer: undefined;
   callback: undefined;
   interpreter: undefined;
@@ -244,6 +252,15 @@ function estimate(lang: PromptLang, minutes: number): string {
   }[lang];
 }
 
+/** T10: the ward is told the caller's language when a call is handed over. */
+const HANDOVER_LANGUAGE: Record<LanguageChoice, string> = {
+  ja: '',
+  en: 'お客様は、英語でお話しになります。',
+  zh: 'お客様は、中国語でお話しになります。',
+  ko: 'お客様は、韓国語でお話しになります。',
+  interpreter: 'お客様は、日本語、英語、中国語、韓国語以外の言語でお話しになります。通訳が必要です。',
+};
+
 const JA_EN = ['ja', 'en'] as const;
 const ALL = PROMPT_LANGS;
 
@@ -278,6 +295,11 @@ export const PROMPTS: { [I in PromptId]: PromptDef<I> } = {
   'callback-offer': fixed('折り返しのご案内（待ち呼）', 'callback-offer', ALL),
   'callback-queued': fixed('折り返し受付の確認', 'callback-queued', ALL),
   'transfer-failed': fixed('転送できなかったときの案内', 'transfer-failed', ALL),
+  'transfer-handover': {
+    title: '転送先への引継ぎ（言語の案内、T10）',
+    langs: ['ja'],
+    pieces: (lang, p) => [seg('transfer-handover', lang), ...(HANDOVER_LANGUAGE[p.language] ? [{ say: HANDOVER_LANGUAGE[p.language], lang }] : [])],
+  },
   transfer: fixed('転送', 'transfer', JA_EN),
   callback: fixed('折り返し', 'callback', JA_EN),
   interpreter: fixed('通訳におつなぎ（T10）', 'interpreter', ALL),

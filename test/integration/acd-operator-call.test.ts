@@ -7,8 +7,8 @@
 import t from 'tap';
 import { startAcdSite } from '../helpers/acd.js';
 import { freeUdpPort, runSipp } from '../helpers/sipp.js';
-import { encodeWav } from '../../media/audio/wav.js';
-import { sineTone } from '../../media/rtp/tone.js';
+import { channel, encodeWav, readWav } from '../../media/audio/wav.js';
+import { sineTone, toneProfile } from '../../media/rtp/tone.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -29,7 +29,7 @@ t.test('a caller in the general queue is answered by the ready operator and the 
   const incoming = await op.waitFor('CALL_ESTABLISHED', 30_000);
   t.match(incoming.peeruri, /0312345678@/, "the operator's phone shows the caller's number");
   const r = await caller;
-  t.equal(r.successful, 1, `the caller got the appliance's BYE after the operator hung up: ${r.errors}`);
+  t.equal(r.successful, 1, `the caller got the appliance's BYE after the operator hung up${r.successful === 1 ? '' : `: ${r.errors}`}`);
 
   const row = await site.until('the call row', () => site.cc.db('calls').first(), (c) => c?.ended_at != null && c?.hung_up_by != null);
   t.match(row, { outcome: 'completed', agent: 'op01', queue: 'general', hung_up_by: 'agent', offers: 1 }, 'the CDR: answered by op01 in the general queue, the operator hung up');
@@ -46,4 +46,8 @@ t.test('a caller in the general queue is answered by the ready operator and the 
   t.match(figures.total, { offered: 1, answered: 1, answeredWithin15s: 1, abandoned: 0, waiting: 0 }, 'live figures count the answered call');
   const rec = await site.until('the recording', () => site.cc.db('recordings').where({ call_id: row.id }).first(), (x) => x !== undefined);
   t.equal(rec.agent, 'op01', 'the recording names the operator');
+  // T8: one file from the answer to the end; the right channel carries the operator once bridged.
+  const right = channel(readWav(join(site.cc.dataDir, rec.path)), 1);
+  const operatorSeconds = toneProfile(right, 1000, 100).filter((a) => a > 2000).length / 10;
+  t.ok(operatorSeconds >= 2, `the operator's voice is in the recording (${operatorSeconds} s of its tone)`);
 });

@@ -120,9 +120,12 @@ t.test("blind transfer from the softphone's REFER; a department that does not an
   await op.command('transfer', `sip:${KOKUHO.number}@127.0.0.1:${s.cc.sipPort}`);
   await op.waitFor('CALL_CLOSED', 10_000, (e) => e.id === established.id);
   await s.until('department answered', async () => carrier.answered.length, (n) => n === 1);
-  t.ok(await first.hears(TONES.department), 'the caller is with the department');
+  const dept = carrier.answered[0]!.party;
+  t.notOk(await dept.hears(TONES.caller), 'the department first hears the hand-over announcement, not the caller (T10)');
   const row = await s.until('blind transfer stored', () => s.cc.db('transfers').first(), (x) => x !== undefined);
   t.match(row, { department_id: KOKUHO.id, mode: 'blind', outcome: 'connected', agent: 'op01' });
+  t.ok(await first.hears(TONES.department), 'then the caller is with the department');
+  t.ok(await dept.hears(TONES.caller), 'and the department with the caller');
   await first.hangup();
 
   // The department is busy this time: the caller hears so and is offered to the next operator ahead of others.
@@ -183,4 +186,21 @@ t.test('outside the window the operator gets the number to give; a waiting calle
   t.match(callback, { number: '0311112222', status: 'open', department_id: null, created_by: 'ivr', language: 'ja' }, "the centre's callback list has the caller's number");
   const english_row = await s.cc.db('calls').where({ caller: '0311112222' }).first();
   t.match(english_row, { queue: 'english', outcome: 'callback', hung_up_by: 'system' }, 'the call left the queue by the callback: neither answered nor abandoned');
+});
+
+t.test('an operator signed in on an outside number is rung over the trunk (working from another desk)', async (t) => {
+  const { site: s, carrier } = await site(t, TUESDAY_MORNING);
+  const login = await s.api('POST', '/agents/op02/state', { state: 'ready', contact: { kind: 'external', number: '0311119999' } });
+  t.match(login.body, { state: 'ready', contact: { kind: 'external', number: '0311119999' } });
+  const bad = await s.api<{ code: string }>('POST', '/agents/op03/state', { state: 'ready', contact: { kind: 'external', number: '03-1111' } }, [400]);
+  t.equal(bad.status, 400, 'a number that is not digits is refused');
+  t.equal((await s.agent('op03')).state, 'logged_out', 'and changes nothing');
+  const caller = await carrier.call(`127.0.0.1:${s.cc.sipPort}`, CENTRE, '0312345678');
+  await s.until('the outside phone answered', async () => carrier.answered.length, (n) => n === 1);
+  t.same(carrier.dialled, ['0311119999'], "the operator's outside number was dialled");
+  t.ok(await caller.hears(TONES.department), 'the caller hears the phone that answered');
+  t.match(await callOf(s, 'op02'), { phase: 'talking' });
+  await caller.hangup();
+  const row = await s.until('the CDR', () => s.cc.db('calls').first(), (c) => c?.ended_at != null && c?.hung_up_by != null);
+  t.match(row, { agent: 'op02', outcome: 'completed', hung_up_by: 'caller' });
 });

@@ -30,6 +30,7 @@ const sample: { [I in PromptId]: ParamsArg<I> } = {
   'callback-offer': [],
   'callback-queued': [],
   'transfer-failed': [],
+  'transfer-handover': [{ language: 'en' }],
   transfer: [],
   callback: [],
   interpreter: [],
@@ -40,10 +41,10 @@ const sample: { [I in PromptId]: ParamsArg<I> } = {
 };
 const text = (id: PromptId, lang: 'ja' | 'en' | 'zh' | 'ko') => (promptText as (id: PromptId, lang: string, ...p: unknown[]) => string)(id, lang, ...sample[id]);
 
-t.test('every prompt has Japanese and, but for the multilingual menu, English', async (t) => {
+t.test('every prompt has Japanese and, but for the multilingual menu and what ward staff hear, English', async (t) => {
   for (const id of PROMPT_IDS) {
     t.ok(PROMPTS[id].langs.includes('ja'), `${id} ja`);
-    if (id !== 'language-menu') t.ok(PROMPTS[id].langs.includes('en'), `${id} en`);
+    if (id !== 'language-menu' && id !== 'transfer-handover') t.ok(PROMPTS[id].langs.includes('en'), `${id} en`);
     for (const lang of PROMPTS[id].langs) if (id !== 'queue-music') t.ok(text(id, lang).length > 2, `${id} ${lang} has text`);
   }
 });
@@ -61,6 +62,8 @@ t.test('the texts a municipal call centre says', async (t) => {
   t.equal(promptText('busy', 'en', { ahead: 1 }).includes('There is 1 caller ahead of you.'), true, 'singular');
   t.match(promptText('busy', 'ja', { ahead: 0 }), /まもなくおつなぎします/, 'nobody ahead');
   t.match(text('hold-estimate', 'ja'), /およそ4分/, 'the estimated wait in minutes');
+  t.match(text('transfer-handover', 'ja'), /せたがやコール.*英語でお話しになります/, 'T10: the department is told the caller speaks English');
+  t.notMatch(promptText('transfer-handover', 'ja', { language: 'ja' }), /お話しになります/, 'no language sentence for a Japanese caller');
   t.equal(promptText('hold-estimate', 'en', { minutes: 1 }), 'Your estimated wait is about 1 minute.', 'singular minute');
   t.match(text('transfer', 'ja'), /^担当部署におつなぎします。/);
   t.match(text('callback', 'ja'), /折り返しお電話を差し上げます/);
