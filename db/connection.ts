@@ -43,9 +43,16 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     pool: {
       min: 1,
       max: 1,
-      afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(conn: { pragma(s: string): unknown; prepare(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
         try {
-          if (!options.readonly) conn.pragma('journal_mode = WAL');
+          if (!options.readonly) {
+            conn.pragma('journal_mode = WAL');
+            // Console and call control write the same file. A deferred transaction that reads before it writes
+            // cannot wait for the other's lock (SQLITE_BUSY at once, busy_timeout does not apply), so every
+            // transaction knex begins takes the write lock at BEGIN and waits for it instead.
+            const prepare = conn.prepare.bind(conn);
+            conn.prepare = (sql: string) => prepare(sql === 'BEGIN;' ? 'BEGIN IMMEDIATE;' : sql);
+          }
           conn.pragma('foreign_keys = ON');
           conn.pragma('busy_timeout = 5000');
           conn.pragma('synchronous = NORMAL');

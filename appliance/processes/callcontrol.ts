@@ -324,7 +324,6 @@ async function main(): Promise<void> {
     close: async () => {
       clearInterval(retention);
       clearInterval(reload);
-      await live.close();
       rtpengine.stop();
       await Promise.all([trunkCalls.tearDownAll('service stopped'), softphoneMedia.tearDownAll()]);
       acd.close();
@@ -338,6 +337,8 @@ async function main(): Promise<void> {
     },
   });
   const live = attachLiveFeed(server, { acd, figures, token: () => readAcdApiToken(config.dataDir), changed });
+  // The feed's WebSockets are no longer the HTTP server's connections: they must end for its close to finish.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void live.close());
 }
 
 main().catch((e: unknown) => fatal(NAME, e));

@@ -5,8 +5,12 @@
  */
 import { LoginService } from '../../apps/accounts/login-service.js';
 import { SessionService } from '../../apps/accounts/session-service.js';
+import { AcdClient } from '../../apps/console/acd-client.js';
 import { createConsoleApp } from '../../apps/console/app.js';
+import { LiveRelay } from '../../apps/console/live-relay.js';
 import { openMigratedZone } from '../../db/migrator.js';
+import { readAcdApiToken } from '../acd-api-token.js';
+import { httpUrl } from '../process-table.js';
 import { fatal, loadRuntime } from '../runtime.js';
 import { serveWeb } from '../web-process.js';
 
@@ -32,17 +36,25 @@ async function main(): Promise<void> {
   await sweep();
   const timer = setInterval(() => void sweep(), SWEEP_MS);
 
-  serveWeb({
+  // Call control's ACD API: the token is read when needed, since prepare may write it after we start.
+  const acd = new AcdClient({ baseUrl: httpUrl(config.callControl).replace(/\/$/, ''), readToken: () => readAcdApiToken(config.dataDir) });
+  const relay = new LiveRelay(acd, sessions, log);
+  // Before serveWeb's close can finish, the live pages' WebSockets must end (it does not cut them).
+  process.on('SIGTERM', () => relay.close());
+  process.on('SIGINT', () => relay.close());
+
+  const server = serveWeb({
     name: NAME,
     configKey: 'console',
     listener: config.console,
-    app: createConsoleApp({ db, clock, config, log }),
+    app: createConsoleApp({ db, clock, config, log, acd }),
     log,
     close: async () => {
       clearInterval(timer);
       await db.destroy();
     },
   });
+  relay.attach(server);
 }
 
 main().catch((e: unknown) => fatal(NAME, e));

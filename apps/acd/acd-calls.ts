@@ -36,7 +36,7 @@ export class AcdCalls {
   constructor(private readonly d: AcdCallsDeps) {
     this.acd = d.acd;
     this.acd.on('offer', (offer) => void this.ring(offer).catch((e: unknown) => d.log.error('ringing an operator failed', { ...offer, error: (e as Error).message })));
-    this.acd.on('offer-cancel', (offer) => this.rings.get(ringKey(offer))?.abort());
+    this.acd.on('offer-cancel', (offer, why) => this.rings.get(ringKey(offer))?.abort(why));
   }
 
   get size(): number {
@@ -111,7 +111,8 @@ export class AcdCalls {
     } catch (e) {
       const failure = offerFailure(e, abort.signal.aborted);
       const row = await d.legs.start({ callId: offer.callId, kind: 'agent', party: offer.agent, sipCallId: null, startedAt: started });
-      await d.legs.end(row, d.clock.now(), failure, 'system');
+      // The leg says why it ended: the Acd's ring timeout is the phone not answering.
+      await d.legs.end(row, d.clock.now(), abort.signal.reason === 'timeout' ? 'no-answer' : failure, 'system');
       // A ring the Acd itself cancelled (timeout, taken, abandoned) was already accounted for there.
       if (failure !== 'cancelled') acd.offerFailed(offer.callId, offer.agent, failure);
       return;

@@ -19,6 +19,8 @@ import { adminAuditRoutes } from './admin-audit-routes.js';
 import { adminCalendarRoutes } from './admin-calendar-routes.js';
 import { adminPromptRoutes } from './admin-prompt-routes.js';
 import { adminUserRoutes } from './admin-user-routes.js';
+import { AcdClient } from './acd-client.js';
+import { acdRoutes } from './acd-routes.js';
 import type { ConsoleContext } from './context.js';
 import { checkCsrf, loadSession, requireLogin, requireRole, sessionOf } from './guards.js';
 import { homeRoutes } from './home-routes.js';
@@ -43,6 +45,8 @@ export interface ConsoleDeps {
   clock: Clock;
   config: ConsoleSettings;
   log: Logger;
+  /** Call control's ACD; without it (tests of other pages) the ACD pages answer 503. */
+  acd?: AcdClient;
 }
 
 /**
@@ -84,6 +88,7 @@ export function createConsoleApp(deps: ConsoleDeps): Express {
   loginRoutes(app, ctx);
   homeRoutes(app, ctx, config.console.idleMinutes);
   recordingRoutes(app, ctx, config.dataDir);
+  acdRoutes(app, ctx, deps.acd ?? new AcdClient({ baseUrl: 'http://127.0.0.1:0', readToken: () => undefined }));
 
   const admin = express.Router();
   adminUserRoutes(admin, ctx);

@@ -1,6 +1,7 @@
 /** The frame of every console page: language, title, skip link, who is logged in, navigation by role. */
 import type { ActiveSession } from '../accounts/session-service.js';
 import { mayListen } from '../recordings/access.js';
+import { acdLinks } from './acd-access.js';
 import { html, type Html } from './html.js';
 
 const SITE = 'せたがやコール 管理コンソール';
@@ -24,7 +25,7 @@ const ADMIN_LINKS = [
 const RECORDING_LINKS = [{ href: '/recordings', label: '通話録音' }];
 
 export function linksFor(session: ActiveSession): { href: string; label: string }[] {
-  return [...(session.user.roles.includes('admin') ? ADMIN_LINKS : []), ...(mayListen(session.user.roles) ? RECORDING_LINKS : [])];
+  return [...acdLinks(session.user.roles), ...(session.user.roles.includes('admin') ? ADMIN_LINKS : []), ...(mayListen(session.user.roles) ? RECORDING_LINKS : [])];
 }
 
 export function layout(o: PageOptions): Html {
