@@ -3,9 +3,7 @@
  * file, checks it (apps/callflow/flow-definition.ts) and saves it as the number's next version; call control
  * uses it from the next call on, without a restart. A bad file changes nothing and names the wrong key.
  */
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import { FlowDefinitionError, parseFlow } from '../../apps/callflow/flow-definition.js';
 import type { Clock } from '../../apps/time/clock.js';
 import { formatJst } from '../../apps/time/jst.js';
@@ -13,6 +11,7 @@ import type { Db } from '../../db/connection.js';
 import { CallFlowsRepository } from '../../db/repositories/call-flows.js';
 import { ReferenceRepository } from '../../db/repositories/reference.js';
 import { UserError } from '../runtime.js';
+import { readDefinitionFile } from './definition-file.js';
 
 const USAGE = `usage:
   sc callflow list
@@ -38,19 +37,7 @@ export async function callflowCommand(args: string[], ctx: { db: Db; clock: Cloc
     case 'set': {
       if (!file || rest.length) throw new UserError(USAGE);
       if (!numbers.has(number)) throw new UserError(`${JSON.stringify(number)} is not one of the ward's numbers (T1); see \`sc callflow list\``);
-      let input: unknown;
-      try {
-        input = parseYaml(readFileSync(file, 'utf8'));
-      } catch (e) {
-        throw new UserError(`${file}: ${(e as Error).message.split('\n')[0]}`);
-      }
-      let definition;
-      try {
-        definition = parseFlow(input);
-      } catch (e) {
-        if (e instanceof FlowDefinitionError) throw new UserError(`${file}: ${e.message}`);
-        throw e;
-      }
+      const definition = readDefinitionFile(file, parseFlow, FlowDefinitionError);
       const version = await flows.save(number, definition, `cli:${userInfo().username}`, ctx.clock.now());
       ctx.out(`saved ${number} v${version}`);
       return 0;

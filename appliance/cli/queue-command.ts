@@ -3,15 +3,14 @@
  * (apps/acd/queue-definition.ts) and saves it as the queue's next version. A bad file changes nothing and
  * names the wrong key.
  */
-import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import { parseQueue, QueueDefinitionError } from '../../apps/acd/queue-definition.js';
 import type { Clock } from '../../apps/time/clock.js';
 import { formatJst } from '../../apps/time/jst.js';
 import type { Db } from '../../db/connection.js';
 import { AcdQueuesRepository } from '../../db/repositories/acd-queues.js';
 import { UserError } from '../runtime.js';
+import { readDefinitionFile } from './definition-file.js';
 
 const USAGE = `usage:
   sc queue list
@@ -43,19 +42,7 @@ export async function queueCommand(args: string[], ctx: { db: Db; clock: Clock; 
     case 'set': {
       if (!file || rest.length) throw new UserError(USAGE);
       if (!QUEUE_ID.test(id)) throw new UserError(`queue id ${JSON.stringify(id)}: lower-case letters, digits and -, up to 40`);
-      let input: unknown;
-      try {
-        input = parseYaml(readFileSync(file, 'utf8'));
-      } catch (e) {
-        throw new UserError(`${file}: ${(e as Error).message.split('\n')[0]}`);
-      }
-      let definition;
-      try {
-        definition = parseQueue(input);
-      } catch (e) {
-        if (e instanceof QueueDefinitionError) throw new UserError(`${file}: ${e.message}`);
-        throw e;
-      }
+      const definition = readDefinitionFile(file, parseQueue, QueueDefinitionError);
       const version = await queues.save(id, definition, `cli:${userInfo().username}`, ctx.clock.now());
       ctx.out(`saved ${id} v${version}`);
       return 0;

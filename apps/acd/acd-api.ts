@@ -9,6 +9,7 @@ import type { Server as HttpServer } from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { Server as IoServer } from 'socket.io';
 import { z } from 'zod';
+import { firstIssue } from '../first-issue.js';
 import type { Logger } from '../logger.js';
 import { AcdError, type Acd } from './acd.js';
 import type { AcdCalls } from './acd-calls.js';
@@ -46,8 +47,7 @@ function tokenMatches(given: string | undefined, expected: string | undefined): 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new SessionCommandError(400, 'bad-request', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  throw new SessionCommandError(400, 'bad-request', firstIssue(r.error));
 }
 
 function callId(req: Request): number {

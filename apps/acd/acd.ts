@@ -27,6 +27,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { LanguageChoice } from '../callflow/flow-definition.js';
 import type { Clock } from '../time/clock.js';
+import { jstDate } from '../time/jst.js';
 import { isNotReadyReason, type AgentContact, type AgentState, type AgentStatus, type NotReadyReason } from './agent-state.js';
 import type { CallEvent, CallEventDetail, CallEventKind, HungUpBy, OfferFailure } from './call-event.js';
 import { chooseAgents, type Candidate } from './distribution.js';
@@ -180,9 +181,6 @@ export const RETRY_MS = 5000;
 const DECISION_WINDOW = 10_000;
 /** Calls remembered after leaving a queue, so a later enqueue is logged as a requeue from there. */
 const LAST_QUEUE_MEMORY = 10_000;
-const DAY_MS = 86_400_000;
-/** JST is UTC+9 all year (no daylight saving), so the JST day is plain arithmetic. */
-const JST_OFFSET_MS = 9 * 3_600_000;
 
 const realTimers: Timers = {
   setTimeout(fn, ms) {
@@ -264,7 +262,8 @@ export class Acd extends EventEmitter<AcdEvents> {
   private readonly calls = new Map<number, CallRec>();
   private readonly lastQueue = new Map<number, string>();
   private readonly answeredToday = new Map<string, number>();
-  private answeredDay: number;
+  /** The JST day answeredToday counts (YYYY-MM-DD). */
+  private answeredDay: string;
   private totalAlarm = false;
   private seq = 0;
   /** Emissions wait here until the state they describe is complete, so listeners may call back at once. */
@@ -285,7 +284,7 @@ export class Acd extends EventEmitter<AcdEvents> {
     this.missesToNotReady = o.missesToNotReady;
     this.alarmLevels = { ...o.alarm };
     const nowMs = this.clock.now().getTime();
-    this.answeredDay = Math.floor((nowMs + JST_OFFSET_MS) / DAY_MS);
+    this.answeredDay = jstDate(new Date(nowMs));
     for (const [id, def] of Object.entries(o.queues)) this.queueMap.set(id, this.newQueue(id, def, o.restore?.handleTimes?.[id]));
     for (const p of o.agents) this.agentMap.set(p.agent, this.newAgent(p));
     for (const s of o.restore?.statuses ?? []) this.restoreStatus(s);
@@ -750,7 +749,7 @@ export class Acd extends EventEmitter<AcdEvents> {
 
   /** Answered-today counts restart at JST midnight. */
   private rollDay(nowMs: number): void {
-    const day = Math.floor((nowMs + JST_OFFSET_MS) / DAY_MS);
+    const day = jstDate(new Date(nowMs));
     if (day === this.answeredDay) return;
     this.answeredDay = day;
     this.answeredToday.clear();

@@ -4,6 +4,7 @@
  * here before it is saved or used, in the manner of app_queue's queues.conf and mod_callcenter's queues.
  */
 import { z } from 'zod';
+import { firstIssue } from '../first-issue.js';
 
 /**
  * How the next call is offered (app_queue's strategies): the operator idle longest (default), every ready
@@ -64,7 +65,5 @@ export class QueueDefinitionError extends Error {
 export function parseQueue(input: unknown): QueueDefinition {
   const r = queueDefinition.safeParse(input);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const key = issue.path.length ? issue.path.join('.') : '(top level)';
-  throw new QueueDefinitionError(`${key}: ${issue.message}`);
+  throw new QueueDefinitionError(firstIssue(r.error));
 }

@@ -4,6 +4,7 @@
  * ward's calendar (T2, T3), not from the flow, so every number follows the same calendar.
  */
 import { z } from 'zod';
+import { firstIssue } from '../first-issue.js';
 
 /** Languages the centre's own prompts speak (T10); any other goes to the interpreting route. */
 export const LANGUAGES = ['ja', 'en', 'zh', 'ko'] as const;
@@ -44,7 +45,5 @@ export class FlowDefinitionError extends Error {
 export function parseFlow(input: unknown): FlowDefinition {
   const r = flowDefinition.safeParse(input);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const key = issue.path.length ? issue.path.join('.') : '(top level)';
-  throw new FlowDefinitionError(`${key}: ${issue.message}`);
+  throw new FlowDefinitionError(firstIssue(r.error));
 }
