@@ -38,7 +38,7 @@ t.test('with migrations pending it stops instead of migrating', async (t) => {
   writeFileSync(zoneFile(dir, 'internal'), '');
   const r = await startConsole(dir, await freePort()).exited;
   t.equal(r.code, 2);
-  t.match(r.stderr, /migrations pending \(0001_foundation, 0002_calls\)/);
+  t.match(r.stderr, /migrations pending \(0001_foundation, 0002_calls, 0003_acd\)/);
 });
 
 t.test('serves, refuses a taken port by name, and stops cleanly on SIGTERM', async (t) => {
