@@ -234,7 +234,7 @@ async function main(): Promise<void> {
     recordings,
     log,
   });
-  const softphoneMedia = new AnchoredCalls({ ng, isUp: () => rtpengine.isUp(), calls, recordings, clock, log });
+  const softphoneMedia = new AnchoredCalls({ ng, isUp: () => rtpengine.isUp(), calls, recordings, clock, log, onCall: (users, on) => users.forEach((u) => acd.setElsewhere(u, on)) });
   const features = new FeatureCodes({ stack, media: mediaPlane, acd, log });
   dtmf.on('dtmf', (e) => trunkCalls.dtmf(e.callId, e.sourceTag, e.digit));
   rtpengine.on('up', () => log.info('rtpengine up', { ngPort: media.rtpengine.ngPort }));

@@ -173,7 +173,12 @@ interface AgentRec {
   pending: { state: 'not_ready' | 'logged_out'; reason: NotReadyReason | null } | null;
   /** Removed by setAgents while logged in: no longer eligible anywhere, forgotten at log-out. */
   retired: boolean;
+  /** On a call outside the ACD (a softphone call to a colleague): not offered calls meanwhile, as app_queue's ringinuse=no. */
+  elsewhere: boolean;
 }
+
+/** Whether calls may be offered to the agent now. */
+const isFree = (a: AgentRec, state: AgentState = a.state): boolean => state === 'ready' && !a.elsewhere;
 
 const SOFTPHONE: AgentContact = { kind: 'softphone' };
 /** Pause before a call every free candidate has missed is offered round again (app_queue's `retry` default). */
@@ -486,6 +491,21 @@ export class Acd extends EventEmitter<AcdEvents> {
   }
 
   /** Ends the after-call work early (the operator is done). */
+  /**
+   * The agent's phone is (or no longer is) on a call the ACD did not place: it is offered nothing meanwhile,
+   * whatever its state. An unknown agent (a softphone user who is no operator) is ignored.
+   */
+  setElsewhere(agent: string, on: boolean): void {
+    const a = this.agentMap.get(agent);
+    if (!a || a.elsewhere === on) return;
+    this.act(() => {
+      const wasFree = isFree(a);
+      a.elsewhere = on;
+      if (wasFree !== isFree(a)) for (const q of a.queues) q.freeEligible += on ? -1 : 1;
+      if (!on) this.dispatch();
+    });
+  }
+
   endWrapUp(agent: string): AgentStatus {
     const a = this.agent(agent);
     if (a.state !== 'wrap_up') throw new AcdError('bad-transition', `agent ${agent} is ${a.state}, not in after-call work`);
@@ -677,6 +697,7 @@ export class Acd extends EventEmitter<AcdEvents> {
       wrap: null,
       pending: null,
       retired: false,
+      elsewhere: false,
     };
   }
 
@@ -710,7 +731,7 @@ export class Acd extends EventEmitter<AcdEvents> {
         if (level === undefined || level < q.def.minLevel) continue;
         q.eligible.push(a);
         a.queues.push(q);
-        if (a.state === 'ready') q.freeEligible++;
+        if (isFree(a)) q.freeEligible++;
       }
     }
   }
@@ -721,9 +742,9 @@ export class Acd extends EventEmitter<AcdEvents> {
 
   /** The one place an agent's state changes: keeps the free counts and publishes the status. */
   private change(a: AgentRec, state: AgentState, o: { reason?: NotReadyReason | null; callId?: number | null; contact?: AgentContact | null } = {}): void {
-    const wasFree = a.state === 'ready';
-    const isFree = state === 'ready';
-    if (wasFree !== isFree) for (const q of a.queues) q.freeEligible += isFree ? 1 : -1;
+    const wasFree = isFree(a);
+    const nowFree = isFree(a, state);
+    if (wasFree !== nowFree) for (const q of a.queues) q.freeEligible += nowFree ? 1 : -1;
     a.state = state;
     a.reason = state === 'not_ready' ? (o.reason ?? 'other') : null;
     a.callId = o.callId ?? null;
@@ -792,7 +813,7 @@ export class Acd extends EventEmitter<AcdEvents> {
       const needCounts = best.def.strategy === 'fewest-calls';
       if (needCounts) this.rollDay(nowMs);
       for (const a of best.eligible) {
-        if (a.state !== 'ready') continue;
+        if (!isFree(a)) continue;
         candidates.push({
           agent: a.profile.agent,
           idleSinceMs: a.idleSinceMs,

@@ -20,6 +20,8 @@ export interface AnchoredCallDeps {
   recordings: RecordingSink;
   clock: Clock;
   log: Logger;
+  /** The softphone users on an answered call, and when they are off it again: the ACD offers them nothing meanwhile. */
+  onCall(users: string[], on: boolean): void;
 }
 
 export class AnchoredCalls implements SoftphoneMedia {
@@ -61,6 +63,7 @@ export class AnchoredCalls implements SoftphoneMedia {
       transform,
       answered: async (hangUp) => {
         answeredAt = d.clock.now();
+        d.onCall([call.caller, call.callee], true);
         await d.calls.answered(rowId, answeredAt);
         this.active.set(callId, hangUp);
       },
@@ -70,6 +73,7 @@ export class AnchoredCalls implements SoftphoneMedia {
       },
       ended: async (reason) => {
         this.active.delete(callId);
+        if (answeredAt) d.onCall([call.caller, call.callee], false);
         await release();
         const endedAt = d.clock.now();
         await d.calls.end(rowId, endedAt, 'completed', reason);

@@ -73,3 +73,22 @@ t.test('ring-all: both ready phones ring, the first answer takes the call and th
   t.equal((await s.agent(loser)).state, 'ready', 'the other operator is free again');
   await caller.hangup();
 });
+
+t.test('operators on a call with each other are offered nothing until it ends (ringinuse=no)', async (t) => {
+  const carrier = await startCarrier(t);
+  const s = await startAcdSite(t, { clock: OPEN, trunkPorts: [carrier.port] });
+  const op01 = await s.operator('op01', { audioFile: talkAudio(s.cc.dataDir, 60_000) });
+  const op02 = await s.operator('op02', { audioFile: talkAudio(s.cc.dataDir, 60_000) });
+  for (const op of ['op01', 'op02']) await s.api('POST', `/agents/${op}/state`, { state: 'ready', contact: { kind: 'softphone' } });
+  await op01.dial(`sip:op02@127.0.0.1:${s.cc.sipPort}`);
+  await op02.waitFor('CALL_ESTABLISHED', 10_000);
+  await op01.waitFor('CALL_ESTABLISHED', 10_000);
+  const caller = await carrier.call(`127.0.0.1:${s.cc.sipPort}`, CENTRE, '0333330001');
+  const row = await s.until('queued', () => s.cc.db('calls').where({ caller: '0333330001' }).first(), (c) => c?.queued_at != null);
+  await s.until('still waiting', () => s.figures(), (f) => f.total.waiting === 1);
+  t.equal(await s.cc.db('call_events').where({ call_id: row.id, kind: 'offer' }).count({ n: '*' }).first().then((r) => Number(r?.n)), 0, 'no offer while both are on their own call');
+  await op01.hangup();
+  const answered = await s.until('answered after the colleagues hung up', () => s.cc.db('calls').where({ id: row.id }).first(), (c) => c?.agent != null);
+  t.ok(['op01', 'op02'].includes(answered.agent), `then offered and answered (${answered.agent})`);
+  await caller.hangup();
+});

@@ -699,3 +699,19 @@ t.test('close clears every timer', async (t) => {
   s.acd.close();
   t.equal(s.timers.pending, 0);
 });
+
+t.test('an agent on a call outside the ACD (a colleague) is offered nothing until it ends, whatever its state says', async (t) => {
+  const s = setup();
+  s.login('op01', 'op02');
+  s.acd.setElsewhere('op01', true);
+  s.enqueue(1);
+  t.same(s.take(), ['enqueue 1', 'offer 1 op02', 'agent op02 ringing', 'ring 1 op02'], 'op01 has idled longest but is on another call');
+  s.enqueue(2);
+  t.same(s.take(), ['enqueue 2'], 'nobody free: the call waits');
+  t.equal(s.acd.status('op01').state, 'ready', 'its ACD state is untouched');
+  s.acd.setElsewhere('op01', false);
+  t.same(s.take(), ['offer 2 op01', 'agent op01 ringing', 'ring 2 op01'], 'offered as soon as that call ends');
+  s.acd.setElsewhere('nobody', true);
+  s.acd.setElsewhere('op03', false);
+  t.same(s.take(), [], 'unknown agents and repeated reports change nothing');
+});
