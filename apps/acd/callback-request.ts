@@ -2,19 +2,10 @@
  * A callback request (折り返し依頼, T7) as an operator types it: checked field by field so the console can show
  * each message next to its field (Japanese, English in parentheses). Stored by db/repositories/callbacks.ts.
  */
+import type { NewCallback } from '../../db/repositories/callbacks.js';
 
-export interface CallbackRequest {
-  callId: number | null;
-  /** The department that calls back; null when the centre does. */
-  departmentId: string | null;
-  callerName: string | null;
-  /** Digits only (hyphens and spaces removed). */
-  number: string;
-  topic: string;
-  /** The caller's language (T10: the ward is told it when handing over). */
-  language: string | null;
-  preferredTime: string | null;
-}
+/** What the operator enters; who entered it and when are added when it is stored. */
+export type CallbackRequest = Omit<NewCallback, 'createdBy' | 'at'>;
 
 export interface FieldError {
   field: keyof CallbackRequest;

@@ -4,6 +4,7 @@
  * keeps today's numbers. The kinds and their details are apps/acd/call-event.ts; here they are plain data.
  */
 import type { Db } from '../connection.js';
+import { rowsOfCalls } from './rows-of-calls.js';
 
 export interface StoredCallEvent {
   at: Date;
@@ -34,8 +35,6 @@ const toEvent = (r: EventRow): StoredCallEvent => ({
 });
 
 /** SQLite's limit on bound values is far above this; chunks keep each statement small. */
-const CHUNK = 500;
-
 export class CallEventsRepository {
   constructor(private readonly db: Db) {}
 
@@ -61,8 +60,6 @@ export class CallEventsRepository {
 
   /** The events of several calls, in the order they were appended. */
   async forCalls(callIds: number[]): Promise<StoredCallEvent[]> {
-    const rows: EventRow[] = [];
-    for (let i = 0; i < callIds.length; i += CHUNK) rows.push(...(await this.db<EventRow>('call_events').whereIn('call_id', callIds.slice(i, i + CHUNK))));
-    return rows.sort((a, b) => a.id - b.id).map(toEvent);
+    return (await rowsOfCalls<EventRow>(this.db, 'call_events', callIds)).map(toEvent);
   }
 }

@@ -3,6 +3,7 @@
  * an interpreter call), with when it was answered and ended, how, and who ended it. Part of the CDR.
  */
 import type { Db } from '../connection.js';
+import { rowsOfCalls } from './rows-of-calls.js';
 
 export type LegKind = 'caller' | 'agent' | 'department' | 'consult' | 'interpreter';
 export type LegOutcome = 'answered' | 'no-answer' | 'rejected' | 'busy' | 'unreachable' | 'cancelled' | 'failed';
@@ -56,8 +57,6 @@ const toLeg = (r: LegRow): CallLeg => ({
   endedBy: r.ended_by,
 });
 
-const CHUNK = 500;
-
 export class CallLegsRepository {
   constructor(private readonly db: Db) {}
 
@@ -82,8 +81,6 @@ export class CallLegsRepository {
   }
 
   async forCalls(callIds: number[]): Promise<CallLeg[]> {
-    const rows: LegRow[] = [];
-    for (let i = 0; i < callIds.length; i += CHUNK) rows.push(...(await this.db<LegRow>('call_legs').whereIn('call_id', callIds.slice(i, i + CHUNK))));
-    return rows.sort((a, b) => a.id - b.id).map(toLeg);
+    return (await rowsOfCalls<LegRow>(this.db, 'call_legs', callIds)).map(toLeg);
   }
 }

@@ -3,6 +3,7 @@
  * transfers by department name and their counts can be reported (C4).
  */
 import type { Db } from '../connection.js';
+import { rowsOfCalls } from './rows-of-calls.js';
 
 // The same words as apps/acd/call-event.ts (db imports nothing from apps).
 export type StoredTransferMode = 'blind' | 'attended' | 'conference';
@@ -61,8 +62,6 @@ const toTransfer = (r: TransferRow): Transfer => ({
   reason: r.reason,
 });
 
-const CHUNK = 500;
-
 export class TransfersRepository {
   constructor(private readonly db: Db) {}
 
@@ -81,9 +80,7 @@ export class TransfersRepository {
   }
 
   async forCalls(callIds: number[]): Promise<Transfer[]> {
-    const rows: TransferRow[] = [];
-    for (let i = 0; i < callIds.length; i += CHUNK) rows.push(...(await this.db<TransferRow>('transfers').whereIn('call_id', callIds.slice(i, i + CHUNK))));
-    return rows.sort((a, b) => a.id - b.id).map(toTransfer);
+    return (await rowsOfCalls<TransferRow>(this.db, 'transfers', callIds)).map(toTransfer);
   }
 
   async countsByDepartment(from: Date, to: Date): Promise<TransferCount[]> {
