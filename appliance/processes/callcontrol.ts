@@ -5,7 +5,6 @@
  * rtpengine (T8), which the supervisor runs beside it. Its `/healthz` on config.callControl carries the SIP
  * counters and the media plane's state.
  */
-import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import express from 'express';
 import { sipHa1Lookup, sipUserState } from '../../apps/accounts/sip-directory.js';
@@ -174,15 +173,10 @@ async function main(): Promise<void> {
     restore: { statuses: (await states.latest()) as AgentStatus[], answeredToday, handleTimes: handleTimesFrom(today) },
   });
   const acdLog = new AcdLog({ events: callEvents, calls, states, counts, log });
-  const changed = new EventEmitter();
-  acd.on('event', (e) => {
-    acdLog.event(e);
-    changed.emit('change');
-  });
+  acd.on('event', (e) => acdLog.event(e));
   acd.on('agent', (status) => acdLog.agent(status));
   acd.on('alarm', (queue, raised) => {
     (raised ? log.warn : log.info)(raised ? '待ち呼警告 raised' : '待ち呼警告 cleared', { queue, waiting: queue === 'total' ? acd.snapshot().total.waiting : acd.waiting(queue) });
-    changed.emit('change');
   });
   const figures = () => counts.figures(acd.snapshot(), Object.keys(queueDefs));
   // `sc queue set` and `sc agent set` take effect without a restart, as call flows do.
@@ -227,10 +221,7 @@ async function main(): Promise<void> {
     clock,
     prompts,
     acd: acdCalls,
-    record: (e) => {
-      acdLog.event(e);
-      changed.emit('change');
-    },
+    record: (e) => acdLog.event(e),
     recordings,
     log,
   });
@@ -336,7 +327,7 @@ async function main(): Promise<void> {
       await db.destroy();
     },
   });
-  const live = attachLiveFeed(server, { acd, figures, token: () => readAcdApiToken(config.dataDir), changed });
+  const live = attachLiveFeed(server, { acd, figures, token: () => readAcdApiToken(config.dataDir), changed: acdLog });
   // The feed's WebSockets are no longer the HTTP server's connections: they must end for its close to finish.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void live.close());
 }

@@ -130,8 +130,8 @@ const PUSH_MS = 1000;
 const REFRESH_MS = 5000;
 
 /**
- * The live feed: `figures` on connect and on every change (at most once a second, and every few seconds while
- * anyone waits), `agents` on connect, `agent` on each state change.
+ * The live feed: `figures` on connect and on every change (a call event, an agent, the alarm; at most once a
+ * second, and every few seconds while anyone waits), `agents` on connect, `agent` on each state change.
  */
 export function attachLiveFeed(server: HttpServer, d: Pick<AcdApiDeps, 'acd' | 'figures' | 'token'> & { changed: NodeJS.EventEmitter }): { close(): Promise<void> } {
   const io = new IoServer(server, { path: '/acd/live', serveClient: false });
@@ -156,6 +156,7 @@ export function attachLiveFeed(server: HttpServer, d: Pick<AcdApiDeps, 'acd' | '
     pending = setTimeout(push, Math.max(0, last + PUSH_MS - Date.now()));
   };
   d.changed.on('change', schedule);
+  d.acd.on('alarm', schedule);
   d.acd.on('agent', (status) => {
     io.emit('agent', status);
     schedule();

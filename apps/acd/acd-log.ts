@@ -4,6 +4,7 @@
  * never overtakes an earlier one; a failed write is logged and the calls go on. The live counts are folded
  * from the same events as they are stored, so what the wallboard shows is what a restart rebuilds.
  */
+import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger.js';
 import type { CallsRepository } from '../../db/repositories/calls.js';
 import type { AgentStatesRepository } from '../../db/repositories/agent-states.js';
@@ -20,14 +21,18 @@ export interface AcdLogDeps {
   log: Logger;
 }
 
-export class AcdLog {
+/** Emits `change` after each call event, for the live feed. */
+export class AcdLog extends EventEmitter<{ change: [] }> {
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly d: AcdLogDeps) {}
+  constructor(private readonly d: AcdLogDeps) {
+    super();
+  }
 
   /** Stores the event and what it changes on the call's row; counts it at once. */
   event(e: CallEvent): void {
     this.d.counts.add(e);
+    this.emit('change');
     this.write(`call event ${e.kind}`, async () => {
       await this.d.events.append(e);
       await this.onCallRow(e);

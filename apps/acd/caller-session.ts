@@ -269,8 +269,7 @@ export class CallerSession {
     if (this.phase === 'ended') return;
     if (this.phase === 'consulting' || this.phase === 'conference') {
       const third = this.third!;
-      this.stopHoldMusic();
-      this.mixer!.add(this.caller.endpoint);
+      this.rejoinCaller();
       this.setPhase('department');
       if (third.target.kind === 'department') await this.transferred(agent, third.target.department.id, 'attended', 'connected', null);
       return;
@@ -309,8 +308,7 @@ export class CallerSession {
 
   unhold(agent: string): CallPhase {
     this.requireAgent(agent, ['held']);
-    this.stopHoldMusic();
-    this.mixer!.add(this.caller.endpoint);
+    this.rejoinCaller();
     this.setPhase('talking');
     this.event('unhold', {});
     return this.phase;
@@ -322,6 +320,12 @@ export class CallerSession {
     this.holdMusic = stop;
     const music = await this.d.prompts.audio('queue-music', this.lang);
     if (!stop.signal.aborted) await this.caller.endpoint.play(music, { signal: AbortSignal.any([stop.signal, this.caller.signal]), loop: true });
+  }
+
+  /** The caller comes off hold music back into the conversation (the mixer). */
+  private rejoinCaller(): void {
+    this.stopHoldMusic();
+    this.mixer!.add(this.caller.endpoint);
   }
 
   private stopHoldMusic(): void {
@@ -394,8 +398,7 @@ export class CallerSession {
       const reason = (e as Error).message;
       await this.transferred(agent, targetId(target), 'attended', 'failed', reason);
       if (this.phase === 'consulting') {
-        this.stopHoldMusic();
-        this.mixer!.add(this.caller.endpoint);
+        this.rejoinCaller();
         this.setPhase('talking');
       }
       throw new SessionCommandError(502, 'failed', `no answer from the consult call (${reason}); you are back with the caller`);
@@ -413,8 +416,7 @@ export class CallerSession {
   async complete(agent: string): Promise<CallPhase> {
     this.requireAgent(agent, ['consulting', 'conference']);
     const third = this.requireThird();
-    this.stopHoldMusic();
-    this.mixer!.add(this.caller.endpoint);
+    this.rejoinCaller();
     await this.releaseAgent('agent');
     this.setPhase('department');
     if (third.target.kind === 'department') await this.transferred(agent, third.target.department.id, 'attended', 'connected', null);
@@ -425,8 +427,7 @@ export class CallerSession {
   async conference(agent: string): Promise<CallPhase> {
     this.requireAgent(agent, ['consulting']);
     const third = this.requireThird();
-    this.stopHoldMusic();
-    this.mixer!.add(this.caller.endpoint);
+    this.rejoinCaller();
     this.setPhase('conference');
     await this.transferred(agent, targetId(third.target), 'conference', 'connected', null);
     return this.phase;
@@ -437,8 +438,7 @@ export class CallerSession {
     this.requireAgent(agent, ['consulting', 'conference']);
     const third = this.requireThird();
     await this.dropThird('agent');
-    this.stopHoldMusic();
-    this.mixer!.add(this.caller.endpoint);
+    this.rejoinCaller();
     this.setPhase('talking');
     if (third.mode === 'attended') await this.transferred(agent, targetId(third.target), 'attended', 'cancelled', 'cancelled by the operator');
     return this.phase;
@@ -505,8 +505,7 @@ export class CallerSession {
       return;
     }
     if (this.phase === 'consulting' || this.phase === 'conference') {
-      this.stopHoldMusic();
-      this.mixer!.add(this.caller.endpoint);
+      this.rejoinCaller();
       this.setPhase('talking');
     }
   }
